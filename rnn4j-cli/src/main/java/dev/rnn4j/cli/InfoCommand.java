@@ -1,0 +1,33 @@
+package dev.rnn4j.cli;
+
+import dev.rnn4j.tensor.gemm.Blas;
+import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.util.Parallel;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code rnn4j info}: the version and the runtime choices (kernels, BLAS, threads) of this machine. */
+@Command(name = "info", description = "Print the version, the kernels, the BLAS backend and the thread count.")
+final class InfoCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  static final String VERSION = "0.1.0-SNAPSHOT";
+
+  /** picocli's version provider. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"rnn4j " + VERSION};
+    }
+  }
+
+  @Override
+  public void run() {
+    var out = spec.commandLine().getOut();
+    out.println("rnn4j " + VERSION);
+    out.println("java      " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+    out.println("kernels   " + KernelSelector.kernels().name());
+    out.println("gemm      " + Blas.description());
+    out.println("threads   " + Parallel.threads() + (Blas.blasOwnsThreads() ? " (OpenBLAS threads itself)" : ""));
+  }
+}

@@ -1,0 +1,55 @@
+package dev.rnn4j.cli;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code rnn4j} command. Each subcommand is a class of its own in this package; this class only wires them and
+ * turns errors into one clear line (a stack trace only with {@code --stacktrace}).
+ */
+@Command(
+    name = "rnn4j",
+    mixinStandardHelpOptions = true,
+    versionProvider = InfoCommand.Version.class,
+    description = "Recurrent neural networks in pure Java, exact to PyTorch.",
+    subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Builds the command line with rnn4j's error handling. Tests call this instead of {@link #main}. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parseResult) -> {
+          boolean trace = Boolean.getBoolean("rnn4j.stacktrace") || System.getenv("RNN4J_STACKTRACE") != null;
+          if (trace) {
+            ex.printStackTrace(cmd.getErr());
+          }
+          String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          if (!(ex instanceof IllegalArgumentException
+              || ex instanceof IllegalStateException
+              || ex instanceof java.io.IOException)) {
+            msg = ex.getClass().getSimpleName() + ": " + msg;
+          }
+          cmd.getErr().println("rnn4j " + cmd.getCommandName() + ": " + msg);
+          return 2;
+        });
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    // The kernel and BLAS choices are logged at INFO; keep the console quiet unless asked.
+    if (System.getenv("RNN4J_VERBOSE") == null) {
+      Logger.getLogger("").setLevel(Level.WARNING);
+      Logger.getLogger("dev.ludovic.netlib").setLevel(Level.WARNING);
+    }
+    System.exit(commandLine().execute(args));
+  }
+}

@@ -1,0 +1,89 @@
+package dev.rnn4j.autograd.op;
+
+import dev.rnn4j.autograd.Graph;
+import dev.rnn4j.autograd.Node;
+import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Shape;
+import dev.rnn4j.tensor.Tensor;
+
+/**
+ * A contiguous range {@code [start, start+length)} of one dim, copied. Legend: a tensor is viewed as
+ * {@code (outer, n, inner)} around the narrowed dim.
+ */
+public final class Narrow extends Node {
+  private final Shape inShape;
+  private final int dim;
+  private final int start;
+
+  private Narrow(Tensor in, int dim, int start) {
+    super(in);
+    this.inShape = in.shape();
+    this.dim = dim;
+    this.start = start;
+  }
+
+  public static Tensor apply(Tensor in, int d, int start, int length) {
+    int dim = in.shape().normalizeDim(d);
+    int n = in.size(dim);
+    if (start < 0 || length < 0 || start + length > n) {
+      throw new IllegalArgumentException(
+          "narrow: start (" + start + ") + length (" + length + ") exceeds dimension size (" + n + ") of dim "
+              + dim + " in shape " + in.shape());
+    }
+    Shape outShape = in.shape().with(dim, length);
+    int outer = 1;
+    for (int i = 0; i < dim; i++) {
+      outer *= in.size(i);
+    }
+    int inner = 1;
+    for (int i = dim + 1; i < in.dim(); i++) {
+      inner *= in.size(i);
+    }
+    Tensor out;
+    if (in.dtype() == DType.FLOAT32) {
+      float[] y = new float[outShape.numel()];
+      float[] x = in.data();
+      for (int o = 0; o < outer; o++) {
+        System.arraycopy(x, (o * n + start) * inner, y, o * length * inner, length * inner);
+      }
+      out = Tensor.wrap(y, outShape);
+    } else {
+      long[] y = new long[outShape.numel()];
+      long[] x = in.longData();
+      for (int o = 0; o < outer; o++) {
+        System.arraycopy(x, (o * n + start) * inner, y, o * length * inner, length * inner);
+      }
+      out = Tensor.wrap(y, outShape, in.dtype());
+    }
+    if (Graph.needsGraph(in)) {
+      Graph.record(new Narrow(in, dim, start), out);
+    }
+    return out;
+  }
+
+  @Override
+  public String name() {
+    return "SliceBackward0";
+  }
+
+  @Override
+  protected Tensor[] backward(Tensor[] gradOutputs) {
+    Tensor g = gradOutputs[0];
+    int n = inShape.size(dim);
+    int length = g.size(dim);
+    int outer = 1;
+    for (int i = 0; i < dim; i++) {
+      outer *= inShape.size(i);
+    }
+    int inner = 1;
+    for (int i = dim + 1; i < inShape.rank(); i++) {
+      inner *= inShape.size(i);
+    }
+    float[] dx = new float[inShape.numel()];
+    float[] gy = g.data();
+    for (int o = 0; o < outer; o++) {
+      System.arraycopy(gy, o * length * inner, dx, (o * n + start) * inner, length * inner);
+    }
+    return new Tensor[] {Tensor.wrap(dx, inShape)};
+  }
+}

@@ -1,0 +1,119 @@
+package dev.rnn4j.tensor;
+
+/**
+ * An explicit, seeded source of random numbers, the counterpart of {@code torch.Generator}. Every random operation in
+ * rnn4j takes one, so a run is reproducible from its seed. The stream is SplitMix64 (Steele, Lea and Flood, 2014):
+ * one 64-bit word of state, so a checkpoint can save and resume it exactly. It differs from PyTorch's Mersenne
+ * Twister; golden tests therefore load PyTorch's tensors instead of regenerating them.
+ *
+ * <p>Not thread-safe: give each thread its own generator.
+ */
+public final class Generator {
+  private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+  private long seed;
+  private long state;
+  private double spareGaussian;
+  private boolean hasSpare;
+
+  public Generator(long seed) {
+    manualSeed(seed);
+  }
+
+  /** Resets the stream to the start of {@code seed}'s sequence. */
+  public Generator manualSeed(long seed) {
+    this.seed = seed;
+    this.state = seed;
+    this.hasSpare = false;
+    this.spareGaussian = 0;
+    return this;
+  }
+
+  public long initialSeed() {
+    return seed;
+  }
+
+  /** The next 64 random bits. */
+  public long nextLong() {
+    long z = (state += GOLDEN_GAMMA);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Uniform in [0, 1): 24 random bits, so 1.0f is never returned. */
+  public float nextFloat() {
+    return (nextLong() >>> 40) * 0x1.0p-24f;
+  }
+
+  /** Uniform in [0, 1): 53 random bits. */
+  public double nextDouble() {
+    return (nextLong() >>> 11) * 0x1.0p-53;
+  }
+
+  /** Standard normal, by the Marsaglia polar method. */
+  public double nextGaussian() {
+    if (hasSpare) {
+      hasSpare = false;
+      return spareGaussian;
+    }
+    double u;
+    double v;
+    double s;
+    do {
+      u = nextDouble() * 2 - 1;
+      v = nextDouble() * 2 - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s == 0);
+    double m = Math.sqrt(-2 * Math.log(s) / s);
+    spareGaussian = v * m;
+    hasSpare = true;
+    return u * m;
+  }
+
+  /** Uniform integer in [0, bound), without modulo bias. */
+  public int nextInt(int bound) {
+    if (bound <= 0) {
+      throw new IllegalArgumentException("bound must be positive, got " + bound);
+    }
+    return (int) nextLong(0, bound);
+  }
+
+  /** Uniform long in [low, high), without modulo bias. */
+  public long nextLong(long low, long high) {
+    if (high <= low) {
+      throw new IllegalArgumentException("empty range [" + low + ", " + high + ")");
+    }
+    long range = high - low;
+    if (range <= 0) { // the span overflowed a long: rejection on the whole word
+      long r;
+      do {
+        r = nextLong();
+      } while (r < low || r >= high);
+      return r;
+    }
+    long limit = Long.MAX_VALUE - (Long.MAX_VALUE % range);
+    long r;
+    do {
+      r = nextLong() >>> 1;
+    } while (r >= limit);
+    return low + r % range;
+  }
+
+  /** The complete state: {@code {seed, state, hasSpare, spare bits}}. {@link #restore(long[])} undoes it. */
+  public long[] snapshot() {
+    return new long[] {seed, state, hasSpare ? 1 : 0, Double.doubleToRawLongBits(spareGaussian)};
+  }
+
+  /** Restores a state made by {@link #snapshot()}. */
+  public void restore(long[] snapshot) {
+    if (snapshot == null || snapshot.length != 4) {
+      throw new IllegalArgumentException(
+          "a generator state has 4 words, got " + (snapshot == null ? "null" : snapshot.length));
+    }
+    seed = snapshot[0];
+    state = snapshot[1];
+    hasSpare = snapshot[2] != 0;
+    spareGaussian = Double.longBitsToDouble(snapshot[3]);
+  }
+}

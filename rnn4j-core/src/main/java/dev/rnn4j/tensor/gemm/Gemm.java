@@ -1,0 +1,81 @@
+package dev.rnn4j.tensor.gemm;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.rnn4j.util.Parallel;
+
+/**
+ * Row-major single-precision GEMM, {@code C = alpha * op(A) * op(B) + beta * C}, the one entry point every matrix
+ * product in rnn4j goes through. Dimensions: {@code op(A)} is {@code (m, k)}, {@code op(B)} is {@code (k, n)},
+ * {@code C} is {@code (m, n)}; leading dimensions are row strides of the stored (not transposed) matrices.
+ *
+ * <p>netlib's BLAS is column-major, and a row-major {@code C = A B} is the column-major {@code C^T = B^T A^T}: the
+ * call swaps the operands instead of copying anything. Large products are split by rows of {@code C} over
+ * {@link Parallel} unless the native BLAS threads itself ({@link Blas#blasOwnsThreads()}).
+ */
+public final class Gemm {
+  /** Below this many multiply-adds a product runs on one thread. */
+  private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+
+  private Gemm() {}
+
+  public static void sgemm(
+      boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) { // BLAS leaves C untouched only when beta == 1; define the empty sum explicitly
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int at = cOff + i * ldc + j;
+          c[at] = beta == 0 ? 0 : beta * c[at];
+        }
+      }
+      return;
+    }
+    BLAS blas = Blas.instance();
+    long flops = (long) m * n * k;
+    int threads = Parallel.threads();
+    if (threads > 1 && flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads() && m >= 2 * threads) {
+      int rowsPerChunk = Math.max(1, (int) (PARALLEL_MIN_FLOPS / ((long) n * k)));
+      Parallel.forRange(0, m, Math.max(rowsPerChunk, 8), (lo, hi) ->
+          call(blas, transA, transB, hi - lo, n, k, alpha,
+              a, aOff + (transA ? lo : lo * lda), lda, b, bOff, ldb, beta, c, cOff + lo * ldc, ldc));
+    } else {
+      call(blas, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+  }
+
+  private static void call(
+      BLAS blas, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    // Column-major view: C^T (n x m) = op(B)^T (n x k) * op(A)^T (k x m).
+    blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff,
+        ldc);
+  }
+
+  /**
+   * The scalar twin: the textbook triple loop, accumulated in double. Tests compare {@link #sgemm} against it; it
+   * is far too slow for real use.
+   */
+  public static void sgemmNaive(
+      boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int p = 0; p < k; p++) {
+          float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+          float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+          s += (double) av * bv;
+        }
+        int at = cOff + i * ldc + j;
+        c[at] = (float) (alpha * s + (beta == 0 ? 0 : beta * c[at]));
+      }
+    }
+  }
+}
