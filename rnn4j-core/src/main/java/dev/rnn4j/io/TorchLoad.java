@@ -172,10 +172,10 @@ public final class TorchLoad {
         }
       };
       return materialize(refs, storages, source, Format.ZIP, where);
-    } catch (ZipException e) {
-      throw new TorchLoadException(where + ": broken zip archive (" + e.getMessage() + ")", e);
-    } catch (EOFException e) {
-      throw new TorchLoadException(e.getMessage() + " (truncated archive?)", e);
+    } catch (java.nio.file.FileSystemException e) {
+      throw e; // a real I/O problem (missing file, permissions), not a malformed archive
+    } catch (IOException e) {
+      throw malformed(where, "broken or truncated zip archive", e);
     }
   }
 
@@ -269,12 +269,19 @@ public final class TorchLoad {
         return ref.dtype().decode(rc, numel, order, what + " at byte " + at);
       };
       return materialize(refs, storages, source, Format.LEGACY, where);
-    } catch (EOFException e) {
-      throw new TorchLoadException(e.getMessage() + " (truncated file?)", e);
+    } catch (java.nio.file.FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      throw malformed(where, "truncated or malformed file", e);
     }
   }
 
   // ---------------------------------------------------------------------------------------------- shared
+
+  private static TorchLoadException malformed(String where, String what, IOException e) {
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new TorchLoadException((msg.startsWith(where) ? msg : where + ": " + what + " (" + msg + ")"), e);
+  }
 
   /** Reads one root storage's elements as float[] or long[]. */
   private interface StorageSource {
