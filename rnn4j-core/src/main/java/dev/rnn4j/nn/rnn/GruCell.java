@@ -1,0 +1,24 @@
+package dev.rnn4j.nn.rnn;
+
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+
+/** PyTorch's {@code nn.GRUCell}: one step of {@link Gru}'s recurrence, gates r, z, n. */
+public final class GruCell extends CellBase {
+  public GruCell(int inputSize, int hiddenSize, Generator gen) {
+    this(inputSize, hiddenSize, true, gen);
+  }
+
+  public GruCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
+    super(RnnMode.GRU, inputSize, hiddenSize, bias, gen);
+  }
+
+  /** {@code x} {@code (B, H_in)} or {@code (H_in)}; {@code h} of matching rank or null for zeros. Returns h'. */
+  public Tensor forward(Tensor x, Tensor h) {
+    return step(x, h, null)[0];
+  }
+
+  public Tensor forward(Tensor x) {
+    return forward(x, null);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.rnn4j.nn.rnn;
+
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+
+/** PyTorch's {@code nn.LSTMCell}: one step of {@link Lstm}'s recurrence, gates i, f, g, o. */
+public final class LstmCell extends CellBase {
+  /** An LSTM state pair: {@code h} and {@code c}, both {@code (B, H)} or {@code (H)}. */
+  public record State(Tensor h, Tensor c) {}
+
+  public LstmCell(int inputSize, int hiddenSize, Generator gen) {
+    this(inputSize, hiddenSize, true, gen);
+  }
+
+  public LstmCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
+    super(RnnMode.LSTM, inputSize, hiddenSize, bias, gen);
+  }
+
+  /** {@code x} {@code (B, H_in)} or {@code (H_in)}; {@code h}, {@code c} of matching rank or null for zeros. */
+  public State forward(Tensor x, Tensor h, Tensor c) {
+    Tensor[] r = step(x, h, c);
+    return new State(r[0], r[1]);
+  }
+
+  public State forward(Tensor x) {
+    return forward(x, null, null);
+  }
+}

@@ -1,0 +1,334 @@
+package dev.rnn4j.nn.rnn;
+
+import dev.rnn4j.autograd.Graph;
+import dev.rnn4j.autograd.Node;
+import dev.rnn4j.tensor.Shape;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.gemm.Gemm;
+
+/**
+ * One direction of one recurrent layer over a whole packed batch, as ONE autograd node with a hand-written
+ * backpropagation through time. It follows ATen's {@code PackedLayer} / {@code ReversedPackedLayer}: the input
+ * projection of every step is one GEMM over the packed rows, and step {@code t} then works only on its
+ * {@code batchSizes[t]} active rows (the longest sequences come first, so those are rows {@code [0, n)} of the
+ * state). The forward direction walks {@code t = 0..T-1}; the reverse one {@code t = T-1..0}, so each sequence starts
+ * from its own last valid step. A row's state is left untouched while it is inactive, so after the walk the state
+ * buffer holds every sequence's {@code h_n} (and a zero-length sequence keeps its {@code h0}).
+ *
+ * <p>Legend: {@code N} packed rows (valid steps of all sequences), {@code T} steps, {@code B} batch (sorted order),
+ * {@code I} input size, {@code H} hidden size, {@code P} output size ({@code proj_size} or {@code H}), {@code G}
+ * gates.
+ *
+ * <pre>
+ *   forward, step t:   hg = h[0:n] W_hh^T + b_hh          (n, G*H)    one GEMM
+ *                      h[0:n], c[0:n] = gates(xg[t], hg)              fused kernel, GateKernels
+ *                      h[0:n] = hRaw W_hr^T                (n, P)      LSTM with projection only
+ *   backward, step t (reverse order): dG[t] = gates'(dh, dc)         fused kernel
+ *                      dh[0:n] = dGh[t] W_hh (+ direct term)          one GEMM
+ *   after the loop:    dW_ih = dGi^T X, dX = dGi W_ih, dW_hh = dGh^T Hprev, db = column sums   single GEMMs
+ * </pre>
+ *
+ * <p>Under {@code GradMode.disable()}, or when no input requires grad, nothing is saved and no node is recorded.
+ */
+final class RecurrentLayerOp extends Node {
+  /** The layer's outputs: {@code output} (N, P) in packed row order, {@code hN} (B, P), {@code cN} (B, H) or null. */
+  record Result(Tensor output, Tensor hN, Tensor cN) {}
+
+  private final RnnMode mode;
+  private final int hs; // H
+  private final int ps; // P
+  private final int in; // I
+  private final int batch; // B
+  private final int[] batchSizes; // (T)
+  private final int[] offsets; // (T + 1) first packed row of each step
+  private final boolean reverse;
+  private final boolean packed;
+
+  // Saved for backward, all indexed by packed row.
+  private Tensor x; // (N, I)
+  private Tensor wIh; // (G*H, I)
+  private Tensor wHh; // (G*H, P)
+  private Tensor wHr; // (P, H) or null
+  private float[] hPrev; // (N, P) state each step read
+  private float[] act; // (N, G*H) activated gates; RNN: (N, H) new state
+  private float[] cPrev; // (N, H) LSTM previous cell state
+  private float[] aux; // (N, H) LSTM tanh(c_new); GRU W_hn h + b_hn
+  private float[] hRaw; // (N, H) LSTM pre-projection state
+
+  private RecurrentLayerOp(RnnMode mode, int hs, int ps, int in, int batch, int[] batchSizes, int[] offsets,
+      boolean reverse, boolean packed, Tensor... inputs) {
+    super(inputs);
+    this.mode = mode;
+    this.hs = hs;
+    this.ps = ps;
+    this.in = in;
+    this.batch = batch;
+    this.batchSizes = batchSizes;
+    this.offsets = offsets;
+    this.reverse = reverse;
+    this.packed = packed;
+  }
+
+  /**
+   * Runs the layer.
+   *
+   * @param x (N, I) packed input rows
+   * @param h0 (B, P) initial state in sorted batch order, or null for zeros
+   * @param c0 (B, H) initial cell state (LSTM), or null for zeros
+   * @param bIh (G*H) or null
+   * @param bHh (G*H) or null
+   * @param wHr (P, H) LSTM projection, or null
+   * @param batchSizes (T) non-increasing, summing to N, first at most B
+   * @param packed whether the caller's input was packed (only changes the printed grad_fn name)
+   */
+  static Result apply(RnnMode mode, Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
+      Tensor wHr, int[] batchSizes, int batch, boolean reverse, boolean packed) {
+    int gh = wIh.size(0);
+    int hs = gh / mode.gates();
+    int ps = wHr != null ? wHr.size(0) : hs;
+    int in = wIh.size(1);
+    int n = x.size(0);
+    boolean lstm = mode == RnnMode.LSTM;
+    boolean proj = wHr != null;
+    assert x.size(1) == in && wHh.size(1) == ps;
+    assert h0 == null || h0.shape().equals(new Shape(batch, ps));
+    assert c0 == null || c0.shape().equals(new Shape(batch, hs));
+    int steps = batchSizes.length;
+    int[] offsets = new int[steps + 1];
+    int maxBs = 0;
+    for (int t = 0; t < steps; t++) {
+      offsets[t + 1] = offsets[t] + batchSizes[t];
+      maxBs = Math.max(maxBs, batchSizes[t]);
+    }
+    assert offsets[steps] == n && maxBs <= batch;
+
+    boolean save = Graph.needsGraph(x, h0, c0, wIh, wHh, bIh, bHh, wHr);
+    RecurrentLayerOp op = save
+        ? new RecurrentLayerOp(mode, hs, ps, in, batch, batchSizes.clone(), offsets, reverse, packed,
+            x, h0, c0, wIh, wHh, bIh, bHh, wHr)
+        : null;
+
+    // Input projection of every step at once: xg = X W_ih^T + b_ih, (N, G*H).
+    float[] xg = new float[n * gh];
+    if (bIh != null) {
+      fillRows(xg, bIh.data(), n);
+    }
+    Gemm.sgemm(false, true, n, gh, in, 1f, x.data(), 0, in, wIh.data(), 0, in, bIh != null ? 1f : 0f, xg, 0, gh);
+
+    float[] h = new float[batch * ps]; // (B, P) running state
+    if (h0 != null) {
+      System.arraycopy(h0.data(), 0, h, 0, h.length);
+    }
+    float[] c = null; // (B, H)
+    if (lstm) {
+      c = new float[batch * hs];
+      if (c0 != null) {
+        System.arraycopy(c0.data(), 0, c, 0, c.length);
+      }
+    }
+    float[] hg = new float[maxBs * gh]; // (n, G*H) work
+    float[] raw = proj ? new float[maxBs * hs] : null; // (n, H) work
+    float[] y = new float[n * ps]; // (N, P)
+    float[] whh = wHh.data();
+    float[] bhh = bHh == null ? null : bHh.data();
+    if (save) {
+      op.x = x;
+      op.wIh = wIh;
+      op.wHh = wHh;
+      op.wHr = wHr;
+      op.hPrev = new float[n * ps];
+      op.act = new float[n * (mode == RnnMode.RNN_TANH || mode == RnnMode.RNN_RELU ? hs : gh)];
+      if (lstm) {
+        op.cPrev = new float[n * hs];
+      }
+      if (lstm || mode == RnnMode.GRU) {
+        op.aux = new float[n * hs];
+      }
+      if (proj) {
+        op.hRaw = new float[n * hs];
+      }
+    }
+    float[] act = save ? op.act : null;
+    float[] aux = save ? op.aux : null;
+    for (int s = 0; s < steps; s++) {
+      int t = reverse ? steps - 1 - s : s;
+      int rows = batchSizes[t];
+      int off = offsets[t];
+      if (save) {
+        System.arraycopy(h, 0, op.hPrev, off * ps, rows * ps);
+        if (lstm) {
+          System.arraycopy(c, 0, op.cPrev, off * hs, rows * hs);
+        }
+      }
+      if (bhh != null) {
+        fillRows(hg, bhh, rows);
+      }
+      Gemm.sgemm(false, true, rows, gh, ps, 1f, h, 0, ps, whh, 0, ps, bhh != null ? 1f : 0f, hg, 0, gh);
+      switch (mode) {
+        case LSTM -> {
+          GateKernels.lstmForward(rows, hs, xg, off * gh, hg, c, proj ? raw : h, act, off * gh, aux, off * hs);
+          if (proj) {
+            if (save) {
+              System.arraycopy(raw, 0, op.hRaw, off * hs, rows * hs);
+            }
+            Gemm.sgemm(false, true, rows, ps, hs, 1f, raw, 0, hs, wHr.data(), 0, hs, 0f, h, 0, ps);
+          }
+        }
+        case GRU -> GateKernels.gruForward(rows, hs, xg, off * gh, hg, h, act, off * gh, aux, off * hs);
+        case RNN_TANH, RNN_RELU ->
+            GateKernels.rnnForward(rows, hs, mode == RnnMode.RNN_RELU, xg, off * gh, hg, h, act, off * hs);
+        default -> throw new AssertionError(mode);
+      }
+      System.arraycopy(h, 0, y, off * ps, rows * ps);
+    }
+    Tensor output = Tensor.wrap(y, new Shape(n, ps));
+    Tensor hN = Tensor.wrap(h, new Shape(batch, ps));
+    Tensor cN = lstm ? Tensor.wrap(c, new Shape(batch, hs)) : null;
+    if (save) {
+      Graph.record(op, output, hN, cN);
+    }
+    return new Result(output, hN, cN);
+  }
+
+  private static void fillRows(float[] dst, float[] row, int rows) {
+    int w = row.length;
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(row, 0, dst, r * w, w);
+    }
+  }
+
+  @Override
+  public String name() {
+    // What PyTorch's CPU layers print for the same output: packed steps are concatenated, padded ones stacked.
+    return packed ? "CatBackward0" : "StackBackward0";
+  }
+
+  @Override
+  public int numOutputs() {
+    return 3;
+  }
+
+  @Override
+  protected Tensor[] backward(Tensor[] gradOutputs) {
+    boolean lstm = mode == RnnMode.LSTM;
+    boolean gru = mode == RnnMode.GRU;
+    boolean proj = wHr != null;
+    int gh = mode.gates() * hs;
+    int n = x.size(0);
+    int steps = batchSizes.length;
+    float[] dy = gradOutputs[0] == null ? null : gradOutputs[0].data(); // (N, P)
+    float[] dh = new float[batch * ps]; // (B, P) gradient of the running state
+    if (gradOutputs[1] != null) {
+      System.arraycopy(gradOutputs[1].data(), 0, dh, 0, dh.length);
+    }
+    float[] dc = null; // (B, H)
+    if (lstm) {
+      dc = new float[batch * hs];
+      if (gradOutputs[2] != null) {
+        System.arraycopy(gradOutputs[2].data(), 0, dc, 0, dc.length);
+      }
+    }
+    float[] dGi = new float[n * gh]; // (N, G*H) input-side pre-activation gradients
+    float[] dGh = gru ? new float[n * gh] : dGi; // (N, G*H) hidden-side (equal to dGi except for GRU)
+    float[] dOut = proj ? new float[n * ps] : null; // (N, P) gradient of each projected state
+    int maxBs = steps == 0 ? 0 : batchSizes[reverse ? steps - 1 : 0];
+    for (int bs : batchSizes) {
+      maxBs = Math.max(maxBs, bs);
+    }
+    float[] dRaw = proj ? new float[maxBs * hs] : null; // (n, H) work
+    float[] whh = wHh.data();
+    for (int s = 0; s < steps; s++) {
+      int t = reverse ? s : steps - 1 - s; // the forward walk, backwards
+      int rows = batchSizes[t];
+      int off = offsets[t];
+      if (dy != null) {
+        for (int i = 0, o = off * ps; i < rows * ps; i++) {
+          dh[i] += dy[o + i];
+        }
+      }
+      float beta = 0f;
+      switch (mode) {
+        case LSTM -> {
+          float[] dState = dh;
+          if (proj) {
+            System.arraycopy(dh, 0, dOut, off * ps, rows * ps);
+            Gemm.sgemm(false, false, rows, hs, ps, 1f, dh, 0, ps, wHr.data(), 0, hs, 0f, dRaw, 0, hs);
+            dState = dRaw;
+          }
+          GateKernels.lstmBackward(rows, hs, dState, dc, act, off * gh, aux, off * hs, cPrev, off * hs, dGi, off * gh);
+        }
+        case GRU -> {
+          GateKernels.gruBackward(rows, hs, dh, hPrev, off * ps, act, off * gh, aux, off * hs, dGi, dGh, off * gh);
+          beta = 1f; // dh already holds the direct term dh * z
+        }
+        case RNN_TANH, RNN_RELU ->
+            GateKernels.rnnBackward(rows, hs, mode == RnnMode.RNN_RELU, dh, act, off * hs, dGi, off * gh);
+        default -> throw new AssertionError(mode);
+      }
+      // dh_{t-1}[0:n] = dGh_t W_hh (+ direct term)
+      Gemm.sgemm(false, false, rows, ps, gh, 1f, dGh, off * gh, gh, whh, 0, ps, beta, dh, 0, ps);
+    }
+
+    Tensor[] grads = new Tensor[8];
+    if (needsGrad(0)) {
+      float[] dx = new float[n * in];
+      Gemm.sgemm(false, false, n, in, gh, 1f, dGi, 0, gh, wIh.data(), 0, in, 0f, dx, 0, in);
+      grads[0] = Tensor.wrap(dx, x.shape());
+    }
+    if (needsGrad(1)) {
+      grads[1] = Tensor.wrap(dh, new Shape(batch, ps));
+    }
+    if (lstm && needsGrad(2)) {
+      grads[2] = Tensor.wrap(dc, new Shape(batch, hs));
+    }
+    if (needsGrad(3)) {
+      float[] d = new float[gh * in];
+      Gemm.sgemm(true, false, gh, in, n, 1f, dGi, 0, gh, x.data(), 0, in, 0f, d, 0, in);
+      grads[3] = Tensor.wrap(d, wIh.shape());
+    }
+    if (needsGrad(4)) {
+      float[] d = new float[gh * ps];
+      Gemm.sgemm(true, false, gh, ps, n, 1f, dGh, 0, gh, hPrev, 0, ps, 0f, d, 0, ps);
+      grads[4] = Tensor.wrap(d, wHh.shape());
+    }
+    if (needsGrad(5)) {
+      grads[5] = Tensor.wrap(columnSums(dGi, n, gh), new Shape(gh));
+    }
+    if (needsGrad(6)) {
+      grads[6] = Tensor.wrap(columnSums(dGh, n, gh), new Shape(gh));
+    }
+    if (proj && needsGrad(7)) {
+      float[] d = new float[ps * hs];
+      Gemm.sgemm(true, false, ps, hs, n, 1f, dOut, 0, ps, hRaw, 0, hs, 0f, d, 0, hs);
+      grads[7] = Tensor.wrap(d, wHr.shape());
+    }
+    return grads;
+  }
+
+  private static float[] columnSums(float[] m, int rows, int cols) {
+    double[] acc = new double[cols];
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0, o = r * cols; k < cols; k++) {
+        acc[k] += m[o + k];
+      }
+    }
+    float[] out = new float[cols];
+    for (int k = 0; k < cols; k++) {
+      out[k] = (float) acc[k];
+    }
+    return out;
+  }
+
+  @Override
+  protected void releaseSaved() {
+    x = null;
+    wIh = null;
+    wHh = null;
+    wHr = null;
+    hPrev = null;
+    act = null;
+    cPrev = null;
+    aux = null;
+    hRaw = null;
+  }
+}

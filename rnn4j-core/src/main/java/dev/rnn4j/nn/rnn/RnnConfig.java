@@ -1,0 +1,120 @@
+package dev.rnn4j.nn.rnn;
+
+/**
+ * The constructor arguments of PyTorch's {@code nn.RNN}/{@code nn.LSTM}/{@code nn.GRU}, with PyTorch's names,
+ * defaults and validation messages. Build one with {@link #builder(int, int)}:
+ *
+ * <pre>{@code
+ * RnnConfig cfg = RnnConfig.builder(256, 512).numLayers(2).dropout(0.1).bidirectional(true).build();
+ * }</pre>
+ *
+ * @param inputSize features of the input, {@code H_in}
+ * @param hiddenSize features of the hidden state, {@code H}
+ * @param numLayers stacked layers (default 1)
+ * @param bias whether the layers have {@code bias_ih}/{@code bias_hh} (default true)
+ * @param batchFirst input and output are {@code (B, L, *)} instead of {@code (L, B, *)}; never applies to states
+ * @param dropout dropout on the outputs of every layer but the last, in training only (default 0)
+ * @param bidirectional run a reverse direction too (default false)
+ * @param projSize LSTM only: project the hidden state to this size (0 = no projection, the default)
+ */
+public record RnnConfig(
+    int inputSize,
+    int hiddenSize,
+    int numLayers,
+    boolean bias,
+    boolean batchFirst,
+    double dropout,
+    boolean bidirectional,
+    int projSize) {
+  public RnnConfig {
+    if (!(dropout >= 0 && dropout <= 1)) {
+      throw new IllegalArgumentException(
+          "dropout should be a number in range [0, 1] representing the probability of an element being zeroed, "
+              + "got " + dropout);
+    }
+    if (inputSize <= 0) {
+      throw new IllegalArgumentException("input_size must be greater than zero, got " + inputSize);
+    }
+    if (hiddenSize <= 0) {
+      throw new IllegalArgumentException("hidden_size must be greater than zero, got " + hiddenSize);
+    }
+    if (numLayers <= 0) {
+      throw new IllegalArgumentException("num_layers must be greater than zero, got " + numLayers);
+    }
+    if (projSize < 0) {
+      throw new IllegalArgumentException(
+          "proj_size should be a positive integer or zero to disable projections, got " + projSize);
+    }
+    if (projSize >= hiddenSize) {
+      throw new IllegalArgumentException(
+          "proj_size has to be smaller than hidden_size, got proj_size=" + projSize + " and hidden_size="
+              + hiddenSize);
+    }
+  }
+
+  /** Number of directions: 2 when bidirectional, else 1. */
+  public int numDirections() {
+    return bidirectional ? 2 : 1;
+  }
+
+  /** Size of the hidden state and of each direction's output: {@code projSize} when set, else {@code hiddenSize}. */
+  public int outputHiddenSize() {
+    return projSize > 0 ? projSize : hiddenSize;
+  }
+
+  /** A builder with PyTorch's defaults for everything but the two required sizes. */
+  public static Builder builder(int inputSize, int hiddenSize) {
+    return new Builder(inputSize, hiddenSize);
+  }
+
+  /** Builder with PyTorch's defaults: 1 layer, bias, time-major, no dropout, one direction, no projection. */
+  public static final class Builder {
+    private final int inputSize;
+    private final int hiddenSize;
+    private int numLayers = 1;
+    private boolean bias = true;
+    private boolean batchFirst;
+    private double dropout;
+    private boolean bidirectional;
+    private int projSize;
+
+    private Builder(int inputSize, int hiddenSize) {
+      this.inputSize = inputSize;
+      this.hiddenSize = hiddenSize;
+    }
+
+    public Builder numLayers(int v) {
+      numLayers = v;
+      return this;
+    }
+
+    public Builder bias(boolean v) {
+      bias = v;
+      return this;
+    }
+
+    public Builder batchFirst(boolean v) {
+      batchFirst = v;
+      return this;
+    }
+
+    public Builder dropout(double v) {
+      dropout = v;
+      return this;
+    }
+
+    public Builder bidirectional(boolean v) {
+      bidirectional = v;
+      return this;
+    }
+
+    public Builder projSize(int v) {
+      projSize = v;
+      return this;
+    }
+
+    public RnnConfig build() {
+      return new RnnConfig(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.rnn4j.nn.rnn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.nn.rnn.pack.PackedSequence;
+import dev.rnn4j.nn.rnn.pack.Packing;
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.testing.Approx;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Invariants that hold whatever the weights: packed and padded runs agree on valid positions for the forward
+ * direction; the reverse direction equals a forward run over each sequence's flipped valid steps; a zero-length
+ * sequence gets padding as output and its h0 as h_n without disturbing the others; no-grad runs record nothing.
+ */
+class RnnInvariantsTest {
+  private static final double TOL = 1e-5;
+
+  private static RnnBase make(RnnMode mode, RnnConfig cfg, long seed) {
+    Generator g = new Generator(seed);
+    return switch (mode) {
+      case LSTM -> new Lstm(cfg, g);
+      case GRU -> new Gru(cfg, g);
+      case RNN_TANH -> new Rnn(cfg, "tanh", g);
+      case RNN_RELU -> new Rnn(cfg, "relu", g);
+    };
+  }
+
+  private static RnnOutput<Tensor> padded(RnnBase rnn, Tensor x, Tensor h0, Tensor c0) {
+    return RnnGoldenTest.forward(rnn, x, h0, c0);
+  }
+
+  private static RnnOutput<PackedSequence> packed(RnnBase rnn, PackedSequence x, Tensor h0, Tensor c0) {
+    return RnnGoldenTest.forwardPacked(rnn, x, h0, c0);
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void packedEqualsPaddedOnValidPositionsForward(RnnMode mode) {
+    RnnBase rnn = make(mode, RnnConfig.builder(3, 4).numLayers(2).build(), 1);
+    Generator g = new Generator(2);
+    int len = 5;
+    int[] lengths = {3, 5, 1};
+    Tensor x = Tensor.randn(g, len, 3, 3);
+    RnnOutput<Tensor> full = padded(rnn, x, null, null);
+    RnnOutput<PackedSequence> pk = packed(rnn, Packing.packPaddedSequence(x, lengths, false, false), null, null);
+    Tensor out = Packing.padPackedSequence(pk.output(), false, 0f, len).output();
+    for (int b = 0; b < 3; b++) {
+      for (int t = 0; t < lengths[b]; t++) {
+        for (int k = 0; k < 4; k++) {
+          assertEquals(full.output().get(t, b, k), out.get(t, b, k), TOL, "t=" + t + " b=" + b);
+        }
+      }
+      // h_n of the packed run is the padded run's output at the sequence's last valid step (top layer)
+      for (int k = 0; k < 4; k++) {
+        assertEquals(full.output().get(lengths[b] - 1, b, k), pk.hN().get(1, b, k), TOL);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void reverseDirectionEqualsForwardOnFlippedValidSteps(RnnMode mode) {
+    RnnBase bi = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 3);
+    RnnBase uni = make(mode, RnnConfig.builder(3, 4).build(), 4);
+    // the unidirectional model gets the bidirectional one's reverse weights
+    var rev = bi.layerParams().get(1);
+    var fwd = uni.layerParams().get(0);
+    copy(rev.wIh(), fwd.wIh());
+    copy(rev.wHh(), fwd.wHh());
+    copy(rev.bIh(), fwd.bIh());
+    copy(rev.bHh(), fwd.bHh());
+    Generator g = new Generator(5);
+    int[] lengths = {2, 4, 3};
+    List<Tensor> seqs = List.of(Tensor.randn(g, 2, 3), Tensor.randn(g, 4, 3), Tensor.randn(g, 3, 3));
+    RnnOutput<PackedSequence> r = packed(bi, Packing.packSequence(seqs, false), null, null);
+    List<Tensor> outs = Packing.unpackSequence(r.output());
+    for (int b = 0; b < 3; b++) {
+      Tensor flipped = flip(seqs.get(b));
+      RnnOutput<Tensor> u = padded(uni, flipped, null, null); // unbatched (L, H_in)
+      for (int t = 0; t < lengths[b]; t++) {
+        for (int k = 0; k < 4; k++) {
+          assertEquals(u.output().get(lengths[b] - 1 - t, k), outs.get(b).get(t, 4 + k), TOL);
+        }
+      }
+      for (int k = 0; k < 4; k++) {
+        assertEquals(u.hN().get(0, k), r.hN().get(1, b, k), TOL, "reverse h_n is the state after step 0");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void zeroLengthSequenceKeepsH0AndLeavesOthersAlone(RnnMode mode) {
+    RnnBase rnn = make(mode, RnnConfig.builder(3, 4).numLayers(2).bidirectional(true).build(), 6);
+    Generator g = new Generator(7);
+    Tensor x = Tensor.randn(g, 4, 3, 3);
+    Tensor h0 = Tensor.randn(g, 4, 3, 4);
+    Tensor c0 = mode == RnnMode.LSTM ? Tensor.randn(g, 4, 3, 4) : null;
+    RnnOutput<PackedSequence> with = packed(rnn, Packing.packPaddedSequence(x, new int[] {3, 0, 4}, false, false), h0,
+        c0);
+    Tensor out = Packing.padPackedSequence(with.output(), false, -7f, null).output();
+    for (int t = 0; t < 4; t++) {
+      for (int k = 0; k < 8; k++) {
+        assertEquals(-7.0, out.get(t, 1, k), "a zero-length sequence's output is padding");
+      }
+    }
+    for (int l = 0; l < 4; l++) {
+      for (int k = 0; k < 4; k++) {
+        assertEquals(h0.get(l, 1, k), with.hN().get(l, 1, k), "h_n of a zero-length sequence is its h0");
+        if (c0 != null) {
+          assertEquals(c0.get(l, 1, k), with.cN().get(l, 1, k));
+        }
+      }
+    }
+    // the other sequences are unchanged by the zero-length one
+    Tensor keep = Tensor.ofLongs(0, 2);
+    RnnOutput<PackedSequence> without = packed(rnn,
+        Packing.packPaddedSequence(x.indexSelect(1, keep), new int[] {3, 4}, false, false), h0.indexSelect(1, keep),
+        c0 == null ? null : c0.indexSelect(1, keep));
+    Approx.assertClose("h_n", with.hN().indexSelect(1, keep), without.hN(), TOL, TOL);
+    Approx.assertClose("output", Packing.padPackedSequence(with.output(), false, 0f, null).output()
+        .indexSelect(1, keep), Packing.padPackedSequence(without.output()).output(), TOL, TOL);
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void noGradRecordsNothing(RnnMode mode) {
+    RnnBase rnn = make(mode, RnnConfig.builder(3, 4).numLayers(2).build(), 8);
+    Tensor x = Tensor.randn(new Generator(9), 3, 2, 3);
+    try (GradMode g = GradMode.disable()) {
+      RnnOutput<Tensor> r = padded(rnn, x, null, null);
+      assertNull(r.output().gradFn());
+      assertNull(r.hN().gradFn());
+    }
+    RnnOutput<Tensor> r = padded(rnn, x, null, null);
+    assertTrue(r.output().gradFn() != null, "with parameters requiring grad the output has a grad_fn");
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void batchFirstIsATransposeAndNeverAppliesToStates(RnnMode mode) {
+    RnnBase tm = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 10);
+    RnnBase bf = make(mode, RnnConfig.builder(3, 4).bidirectional(true).batchFirst(true).build(), 10);
+    Tensor x = Tensor.randn(new Generator(11), 5, 2, 3);
+    RnnOutput<Tensor> a = padded(tm, x, null, null);
+    RnnOutput<Tensor> b = padded(bf, x.transpose(0, 1), null, null);
+    assertTrue(b.output().contentEquals(a.output().transpose(0, 1)));
+    assertTrue(b.hN().contentEquals(a.hN()));
+    assertArrayEquals(new int[] {2, 2, 4}, b.hN().shape().dims());
+  }
+
+  private static void copy(Tensor from, Tensor to) {
+    System.arraycopy(from.data(), 0, to.data(), 0, from.numel());
+  }
+
+  private static Tensor flip(Tensor s) {
+    int len = s.size(0);
+    int w = s.size(1);
+    float[] d = new float[len * w];
+    for (int t = 0; t < len; t++) {
+      System.arraycopy(s.data(), (len - 1 - t) * w, d, t * w, w);
+    }
+    return Tensor.of(d, len, w);
+  }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Runs rnn4j and PyTorch on the same workloads in one session, alternating, and prints a table of ratios.
+
+    /usr/bin/python3 scripts/bench/compare.py [--rounds 3] [--workload NAME ...] [--out results.jsonl]
+
+Each (implementation, workload) pair runs in a fresh process, rounds alternate rnn4j / PyTorch so drift in the
+machine's speed hits both, and the median of the per-round medians is kept. PyTorch runs with OMP_WAIT_POLICY=PASSIVE
+at 1 and at all cores, and its best setting is the one compared (so the comparison never flatters rnn4j). rnn4j runs
+with its defaults (bin/rnn4j: all cores, one OpenBLAS thread per call) and, with --pure-java, also with RNN4J_BLAS=java.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SPEC = json.loads((ROOT / "scripts" / "bench" / "workloads.json").read_text())
+
+
+def run_lines(cmd, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(cmd, capture_output=True, text=True, env=e, cwd=ROOT)
+    if p.returncode != 0:
+        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-2000:]}")
+    return [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+
+
+def rnn4j(name, env=None):
+    return run_lines([str(ROOT / "bin" / "rnn4j"), "bench", "--workload", name], env)
+
+
+def pytorch(name):
+    cores = os.cpu_count() or 1
+    recs = []
+    for t in sorted({1, cores}):
+        recs += run_lines(["/usr/bin/python3", str(ROOT / "scripts" / "bench" / "pytorch_bench.py"),
+                           "--workload", name, "--threads", str(t)], {"OMP_WAIT_POLICY": "PASSIVE"})
+    return min(recs, key=lambda r: r["median_s"])
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--workload", action="append")
+    p.add_argument("--pure-java", action="store_true", help="also run rnn4j with RNN4J_BLAS=java")
+    p.add_argument("--out", help="append every raw record to this JSONL file")
+    a = p.parse_args(argv)
+    names = a.workload or list(SPEC["workloads"])
+    subprocess.run([str(ROOT / "bin" / "rnn4j"), "info"], check=True, cwd=ROOT)
+    raw = []
+    table = []
+    for name in names:
+        j, jj, t = [], [], []
+        for _ in range(a.rounds):
+            r = rnn4j(name)[0]
+            j.append(r)
+            if a.pure_java:
+                jj.append(rnn4j(name, {"RNN4J_BLAS": "java"})[0])
+            t.append(pytorch(name))
+        raw += j + jj + t
+        jm = statistics.median(r["median_s"] for r in j)
+        tm = statistics.median(r["median_s"] for r in t)
+        row = {"workload": name, "rnn4j_s": jm, "pytorch_s": tm, "pytorch_threads": t[-1]["threads"],
+               "speedup": tm / jm, "rnn4j_mem_mb": j[-1].get("peak_mem_mb"), "pytorch_mem_mb": t[-1].get("peak_mem_mb")}
+        if jj:
+            row["pure_java_s"] = statistics.median(r["median_s"] for r in jj)
+        if "gflops" in j[-1]:
+            row["rnn4j_gflops"] = statistics.median(r["gflops"] for r in j)
+        table.append(row)
+        print(json.dumps(row), flush=True)
+    if a.out:
+        with open(a.out, "a") as f:
+            for r in raw:
+                f.write(json.dumps(r) + "\n")
+    print()
+    hdr = f"| workload | rnn4j (ms) | PyTorch best (ms) | PyTorch threads | rnn4j speed-up |" + (" pure Java (ms) |" if a.pure_java else "")
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    for r in table:
+        line = (f"| {r['workload']} | {r['rnn4j_s']*1e3:.2f} | {r['pytorch_s']*1e3:.2f} | {r['pytorch_threads']} | "
+                f"{r['speedup']:.2f}x |")
+        if a.pure_java:
+            line += f" {r['pure_java_s']*1e3:.2f} |"
+        print(line)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
