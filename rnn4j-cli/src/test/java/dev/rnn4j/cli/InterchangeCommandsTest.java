@@ -76,6 +76,19 @@ class InterchangeCommandsTest {
   }
 
   @Test
+  void convertsSafetensorsToTorchSaveZip() throws IOException {
+    Path in = fixture("interchange_lstm.safetensors");
+    Path out = tmp.resolve("lstm_from_rnn4j.pt");
+    Run r = run("convert", in.toString(), out.toString());
+    assertEquals(0, r.code(), r.err());
+    var back = TorchLoad.read(out);
+    assertEquals(TorchLoad.Format.ZIP, back.format());
+    var expected = SafeTensors.read(in).tensors();
+    assertEquals(java.util.List.copyOf(expected.keySet()), java.util.List.copyOf(back.tensors().keySet()));
+    expected.forEach((k, t) -> assertTrue(java.util.Arrays.equals(t.data(), back.tensors().get(k).data()), k));
+  }
+
+  @Test
   void badInputIsOneLineAndExitCode2() throws IOException {
     Path junk = tmp.resolve("junk.pt");
     Files.writeString(junk, "not a model");
@@ -83,9 +96,9 @@ class InterchangeCommandsTest {
       run("inspect", junk.toString()),
       run("inspect", tmp.resolve("missing.pt").toString()),
       run("inspect", fixture("interchange_hostile_os_system.pt").toString()),
-      run("convert", fixture("interchange_rnn.pt").toString(), tmp.resolve("out.pt").toString()),
+      run("convert", fixture("interchange_rnn.pt").toString(), tmp.resolve("out.npz").toString()),
     };
-    String[] expect = {"unknown format", "no such file", "global 'posix.system' is not allowed", "OUT must be a"};
+    String[] expect = {"unknown format", "no such file", "global 'posix.system' is not allowed", "OUT must end in .safetensors, .pt, .pth or .bin, got"};
     for (int i = 0; i < runs.length; i++) {
       Run r = runs[i];
       assertEquals(2, r.code(), r.err());

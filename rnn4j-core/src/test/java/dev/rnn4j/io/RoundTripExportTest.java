@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The other direction: a model trained by rnn4j, saved with {@link StateDicts#save}, loads into PyTorch. The test
- * writes {@code emblinear.safetensors} and {@code emblinear_io.safetensors} (input and rnn4j's output); when Debian's
- * PyTorch is installed it runs {@code fx_interchange.py --check-roundtrip}, which loads the weights with
- * {@code load_state_dict(strict=True)} and compares outputs. Set {@code -Drnn4j.roundtrip.dir=DIR} to keep the files.
+ * The other direction: a model trained by rnn4j, saved with {@link StateDicts#save} and {@link TorchSave#write},
+ * loads into PyTorch. The test writes {@code emblinear.safetensors}, {@code emblinear.pt} and
+ * {@code emblinear_io.safetensors} (input and rnn4j's output); when Debian's PyTorch is installed it runs
+ * {@code fx_interchange.py --check-roundtrip}, which loads both weight files (the .pt through
+ * {@code torch.load(weights_only=True)}) with {@code load_state_dict(strict=True)} and compares outputs. Set {@code -Drnn4j.roundtrip.dir=DIR} to keep the files.
  */
 class RoundTripExportTest {
   @TempDir Path tmp;
@@ -50,11 +51,14 @@ class RoundTripExportTest {
     Path dir = keep == null ? tmp : Files.createDirectories(Path.of(keep));
     StateDicts.save(m, dir.resolve("emblinear.safetensors"), Map.of("written_by", "rnn4j"));
     SafeTensors.write(dir.resolve("emblinear_io.safetensors"), Map.of("x", x, "y", y), null);
+    TorchSave.write(dir.resolve("emblinear.pt"), m.stateDict());
 
     var back = StateDicts.load(dir.resolve("emblinear.safetensors"));
     assertEquals(java.util.List.of("embedding.weight", "fc.weight", "fc.bias"), java.util.List.copyOf(
         back.tensors().keySet()));
     TorchLoadTest.assertSameTensors(m.stateDict(), back.tensors(), "saved state dict");
+    TorchLoadTest.assertSameTensors(m.stateDict(), TorchLoad.read(dir.resolve("emblinear.pt")).tensors(),
+        "torch.save zip written by rnn4j");
 
     Path python = Path.of("/usr/bin/python3");
     Path script = Path.of("..", "scripts", "fixtures", "fx_interchange.py").toAbsolutePath().normalize();
@@ -65,6 +69,8 @@ class RoundTripExportTest {
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the PyTorch check did not finish");
       assertEquals(0, p.exitValue(), "PyTorch could not load rnn4j's file:\n" + out);
       assertTrue(out.contains("emblinear.safetensors: loaded strictly, outputs match rnn4j"), out);
+      assertTrue(out.contains("emblinear.pt: torch.load(weights_only=True), loaded strictly, outputs match rnn4j"),
+          out);
     }
   }
 
