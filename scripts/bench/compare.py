@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SPEC = json.loads((ROOT / "scripts" / "bench" / "workloads.json").read_text())
+SPEC = json.loads((ROOT / "rnn4j-cli" / "src" / "main" / "resources" / "dev" / "rnn4j" / "cli" / "bench" / "workloads.json").read_text())
 
 
 def run_lines(cmd, env=None):

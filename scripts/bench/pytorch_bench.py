@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-SPEC = json.loads((pathlib.Path(__file__).resolve().parent / "workloads.json").read_text())
+SPEC = json.loads((pathlib.Path(__file__).resolve().parents[2] / "rnn4j-cli" / "src" / "main" / "resources" / "dev" / "rnn4j" / "cli" / "bench" / "workloads.json").read_text())
 V, E, H = SPEC["vocab"], SPEC["embedding"], SPEC["hidden"]
 
 

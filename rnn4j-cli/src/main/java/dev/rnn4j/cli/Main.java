@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = InfoCommand.Version.class,
     description = "Recurrent neural networks in pure Java, exact to PyTorch.",
     subcommands = {
-      InfoCommand.class, InspectCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class
+      InfoCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -55,6 +55,9 @@ public final class Graph {
     }
     try (GradMode g = GradMode.disable()) {
       Node rootNode = root.gradFn();
+      if (rootNode != null && root.retainsGrad()) {
+        root.accumulateGrad(gradient);
+      }
       if (rootNode == null) { // a leaf: its gradient is the seed itself
         root.accumulateGrad(gradient);
         return;
@@ -87,6 +90,9 @@ public final class Graph {
           if (producer == null) {
             in.accumulateGrad(gi);
           } else {
+            if (in.retainsGrad()) { // retain_grad(): keep the sum of the contributions on the non-leaf too
+              in.accumulateGrad(gi);
+            }
             Tensor[] slot = pending.computeIfAbsent(producer, p -> new Tensor[p.numOutputs()]);
             int k = in.outputIndex();
             slot[k] = slot[k] == null ? gi : slot[k].add(gi);

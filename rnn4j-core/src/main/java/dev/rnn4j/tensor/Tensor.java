@@ -4,15 +4,19 @@ import dev.rnn4j.autograd.Graph;
 import dev.rnn4j.autograd.Node;
 import dev.rnn4j.autograd.op.Binary;
 import dev.rnn4j.autograd.op.Cat;
+import dev.rnn4j.autograd.op.Clamp;
+import dev.rnn4j.autograd.op.Gather;
 import dev.rnn4j.autograd.op.IndexSelect;
 import dev.rnn4j.autograd.op.MaskedFill;
 import dev.rnn4j.autograd.op.MatMul;
 import dev.rnn4j.autograd.op.Narrow;
 import dev.rnn4j.autograd.op.Permute;
+import dev.rnn4j.autograd.op.Pow;
 import dev.rnn4j.autograd.op.Reduce;
 import dev.rnn4j.autograd.op.Softmax;
 import dev.rnn4j.autograd.op.Unary;
 import dev.rnn4j.autograd.op.View;
+import dev.rnn4j.autograd.op.Where;
 import java.util.Arrays;
 import java.util.List;
 
@@ -178,7 +182,12 @@ public final class Tensor {
   }
 
   public static Tensor onesLike(Tensor t) {
-    return full(1f, t.shape);
+    return t.dtype == DType.FLOAT32 ? full(1f, t.shape) : zerosLike(t).add(1).to(t.dtype);
+  }
+
+  /** A tensor of {@code t}'s shape and dtype filled with {@code value}. */
+  public static Tensor fullLike(Tensor t, double value) {
+    return t.dtype == DType.FLOAT32 ? full((float) value, t.shape) : zerosLike(t).add(value).to(t.dtype);
   }
 
   /** {@code torch.arange(end)}: int64 values {@code 0, 1, ..., end-1}. */
@@ -438,12 +447,14 @@ public final class Tensor {
 
   /** Internal: adds {@code g} into {@link #grad()} (allocates it on first use). */
   public void accumulateGrad(Tensor g) {
+    if (!g.shape.equals(shape)) {
+      throw new IllegalArgumentException("gradient of shape " + g.shape + " for a tensor of shape " + shape);
+    }
     if (grad == null) {
-      grad = g.f == f ? g.copy() : g; // never alias our own storage
+      // Always a private copy: an op may hand the same gradient storage to several inputs (a + b gives both the
+      // incoming gradient itself), and the next accumulation writes into grad in place.
+      grad = g.dtype == DType.FLOAT32 ? g.copy() : g.to(DType.FLOAT32);
     } else {
-      if (grad.f == g.f) {
-        grad = grad.copy();
-      }
       float[] dst = grad.data();
       float[] src = g.data();
       for (int i = 0; i < dst.length; i++) {
@@ -718,6 +729,36 @@ public final class Tensor {
     return mul(this);
   }
 
+  /** {@code x ** exponent} elementwise: {@code torch.pow(x, exponent)}. */
+  public Tensor pow(double exponent) {
+    return Pow.apply(this, exponent);
+  }
+
+  /** {@code torch.clamp(x, min, max)}. */
+  public Tensor clamp(double min, double max) {
+    return Clamp.apply(this, min, max);
+  }
+
+  /** {@code torch.clamp(x, min=min)}. */
+  public Tensor clampMin(double min) {
+    return Clamp.apply(this, min, Double.NaN);
+  }
+
+  /** {@code torch.clamp(x, max=max)}. */
+  public Tensor clampMax(double max) {
+    return Clamp.apply(this, Double.NaN, max);
+  }
+
+  /** {@code torch.where(cond, a, b)}: elements of {@code a} where the bool {@code cond} is true, else of {@code b}. */
+  public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    return Where.apply(cond, a, b);
+  }
+
+  /** {@code torch.gather(x, d, index)}: picks along {@code d} by an int64 index of the same rank. */
+  public Tensor gather(int d, Tensor index) {
+    return Gather.apply(this, d, index);
+  }
+
   /** Matrix product with PyTorch's {@code matmul} rules (1-D, 2-D and batched, batch dims broadcast). */
   public Tensor matmul(Tensor other) {
     return MatMul.apply(this, other);
@@ -759,6 +800,21 @@ public final class Tensor {
   /** Index of the largest value along {@code d} (int64). */
   public Tensor argmax(int d, boolean keepDim) {
     return Reduce.maxDim(this, d, keepDim).indices();
+  }
+
+  /** Smallest value and its index along {@code d}: {@code torch.min(x, dim)}. Ties pick the first index. */
+  public ValuesIndices min(int d, boolean keepDim) {
+    return Reduce.minDim(this, d, keepDim);
+  }
+
+  /** Smallest element (0-dim). */
+  public Tensor min() {
+    return Reduce.minAll(this);
+  }
+
+  /** Index of the smallest value along {@code d} (int64). */
+  public Tensor argmin(int d, boolean keepDim) {
+    return Reduce.minDim(this, d, keepDim).indices();
   }
 
   /** Sorts along {@code d}, stably; indices are int64. */

@@ -25,6 +25,9 @@ public final class Narrow extends Node {
   public static Tensor apply(Tensor in, int d, int start, int length) {
     int dim = in.shape().normalizeDim(d);
     int n = in.size(dim);
+    if (start < 0 && start >= -n) { // PyTorch counts a negative start from the end
+      start += n;
+    }
     if (start < 0 || length < 0 || start + length > n) {
       throw new IllegalArgumentException(
           "narrow: start (" + start + ") + length (" + length + ") exceeds dimension size (" + n + ") of dim "

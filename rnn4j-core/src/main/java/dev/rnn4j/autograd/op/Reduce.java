@@ -150,8 +150,18 @@ public final class Reduce {
 
   /** Largest value along {@code d} and its first index. NaN counts as the largest, as in PyTorch. */
   public static ValuesIndices maxDim(Tensor in, int d, boolean keepDim) {
+    return extremeDim(in, d, keepDim, false);
+  }
+
+  /** Smallest value along {@code d} and its first index. NaN counts as the smallest, as in PyTorch. */
+  public static ValuesIndices minDim(Tensor in, int d, boolean keepDim) {
+    return extremeDim(in, d, keepDim, true);
+  }
+
+  private static ValuesIndices extremeDim(Tensor in, int d, boolean keepDim, boolean min) {
+    String op = min ? "min" : "max";
     if (in.numel() == 0) {
-      throw new IllegalArgumentException("max(): expected a non-empty tensor, got shape " + in.shape());
+      throw new IllegalArgumentException(op + "(): expected a non-empty tensor, got shape " + in.shape());
     }
     if (in.dim() == 0) {
       in.shape().normalizeDim(d);
@@ -174,7 +184,7 @@ public final class Reduce {
           float bv = x[o * n * inner + j];
           for (int k = 1; k < n && !Float.isNaN(bv); k++) {
             float v = x[(o * n + k) * inner + j];
-            if (v > bv || Float.isNaN(v)) {
+            if ((min ? v < bv : v > bv) || Float.isNaN(v)) {
               bv = v;
               best = k;
             }
@@ -193,7 +203,7 @@ public final class Reduce {
           long bv = x[o * n * inner + j];
           for (int k = 1; k < n; k++) {
             long v = x[(o * n + k) * inner + j];
-            if (v > bv) {
+            if (min ? v < bv : v > bv) {
               bv = v;
               best = k;
             }
@@ -206,7 +216,7 @@ public final class Reduce {
     }
     Tensor indices = Tensor.wrap(idx, outShape, DType.INT64);
     if (Graph.needsGraph(in)) {
-      Graph.record(new Gather(in, dim, idx, "MaxBackward0"), values);
+      Graph.record(new GatherBack(in, dim, idx, min ? "MinBackward0" : "MaxBackward0"), values);
     }
     return new ValuesIndices(values, indices);
   }
@@ -215,13 +225,13 @@ public final class Reduce {
    * The backward of max(dim) and sort: each output element came from one input position along {@code dim}
    * ({@code src}); the gradient goes back there.
    */
-  private static final class Gather extends Node {
+  private static final class GatherBack extends Node {
     private final Shape inShape;
     private final int dim;
     private final String name;
     private long[] src; // position along dim of each output element, row-major over the output
 
-    Gather(Tensor in, int dim, long[] src, String name) {
+    GatherBack(Tensor in, int dim, long[] src, String name) {
       super(in);
       this.inShape = in.shape();
       this.dim = dim;
@@ -261,20 +271,29 @@ public final class Reduce {
 
   /** Largest element; backward spreads the gradient evenly over ties, as PyTorch does. */
   public static Tensor maxAll(Tensor in) {
+    return extremeAll(in, false);
+  }
+
+  /** Smallest element; backward spreads the gradient evenly over ties. */
+  public static Tensor minAll(Tensor in) {
+    return extremeAll(in, true);
+  }
+
+  private static Tensor extremeAll(Tensor in, boolean min) {
     if (in.numel() == 0) {
-      throw new IllegalArgumentException(
-          "max(): Expected reduction dim to be specified for input.numel() == 0, got shape " + in.shape());
+      throw new IllegalArgumentException((min ? "min" : "max")
+          + "(): Expected reduction dim to be specified for input.numel() == 0, got shape " + in.shape());
     }
     if (in.dtype() != DType.FLOAT32) {
-      long m = Long.MIN_VALUE;
+      long m = min ? Long.MAX_VALUE : Long.MIN_VALUE;
       for (long v : in.longData()) {
-        m = Math.max(m, v);
+        m = min ? Math.min(m, v) : Math.max(m, v);
       }
       return Tensor.wrap(new long[] {m}, Shape.SCALAR, in.dtype());
     }
-    float m = Float.NEGATIVE_INFINITY;
+    float m = min ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
     for (float v : in.data()) {
-      if (v > m || Float.isNaN(v)) {
+      if ((min ? v < m : v > m) || Float.isNaN(v)) {
         m = v;
         if (Float.isNaN(v)) {
           break;
@@ -283,24 +302,26 @@ public final class Reduce {
     }
     Tensor out = Tensor.scalar(m);
     if (Graph.needsGraph(in)) {
-      Graph.record(new MaxAll(in, m), out);
+      Graph.record(new MaxAll(in, m, min ? "MinBackward1" : "MaxBackward1"), out);
     }
     return out;
   }
 
   private static final class MaxAll extends Node {
-    private final float max;
+    private final float max; // the extreme value (the min for MinBackward1)
+    private final String name;
     private Tensor in;
 
-    MaxAll(Tensor in, float max) {
+    MaxAll(Tensor in, float max, String name) {
       super(in);
       this.in = in;
       this.max = max;
+      this.name = name;
     }
 
     @Override
     public String name() {
-      return "MaxBackward1";
+      return name;
     }
 
     @Override
@@ -353,7 +374,7 @@ public final class Reduce {
         }
         java.util.Comparator<Integer> cmp =
             floating
-                ? (p, q) -> Float.compare(xf[base + p * inner], xf[base + q * inner])
+                ? (p, q) -> compareFloats(xf[base + p * inner], xf[base + q * inner])
                 : (p, q) -> Long.compare(xl[base + p * inner], xl[base + q * inner]);
         Arrays.sort(order, descending ? cmp.reversed() : cmp); // TimSort: stable
         for (int k = 0; k < n; k++) {
@@ -370,9 +391,22 @@ public final class Reduce {
     Tensor values =
         floating ? Tensor.wrap((float[]) y, in.shape()) : Tensor.wrap((long[]) y, in.shape(), in.dtype());
     if (floating && Graph.needsGraph(in)) {
-      Graph.record(new Gather(in, dim, idx, "SortBackward0"), values);
+      Graph.record(new GatherBack(in, dim, idx, "SortBackward0"), values);
     }
     return new ValuesIndices(values, Tensor.wrap(idx, in.shape(), DType.INT64));
+  }
+
+  /** Total order of sort: -0.0 equals 0.0 (unlike Float.compare), NaN above everything. */
+  private static int compareFloats(float a, float b) {
+    if (a < b) {
+      return -1;
+    }
+    if (a > b) {
+      return 1;
+    }
+    boolean na = Float.isNaN(a);
+    boolean nb = Float.isNaN(b);
+    return na == nb ? 0 : na ? 1 : -1;
   }
 
   static int[] outerInner(Shape s, int dim) {

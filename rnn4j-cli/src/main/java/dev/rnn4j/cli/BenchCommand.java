@@ -1,0 +1,135 @@
+package dev.rnn4j.cli;
+
+import com.google.gson.Gson;
+import dev.rnn4j.cli.bench.Workload;
+import dev.rnn4j.cli.bench.Workloads;
+import dev.rnn4j.tensor.gemm.Blas;
+import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.util.Parallel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rnn4j bench}: runs the benchmark workloads and prints one JSON line each, in the same format as
+ * {@code scripts/bench/pytorch_bench.py} (see BENCHMARKS.md for the side-by-side runner).
+ */
+@Command(name = "bench", description = "Run the benchmark workloads; one JSON line per workload.")
+final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--workload", paramLabel = "NAME", description = "Workload to run (repeatable; default: all).")
+  List<String> workloads = new ArrayList<>();
+
+  @Option(names = "--threads", paramLabel = "N", description = "Threads for rnn4j's parallel loops (default: all cores).")
+  Integer threads;
+
+  @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+  int warmup = 3;
+
+  @Option(names = "--iters", paramLabel = "N", description = "Timed runs at least (default: ${DEFAULT-VALUE}).")
+  int iters = 10;
+
+  @Option(names = "--budget", paramLabel = "SECONDS",
+      description = "Stop timing a workload after this long once 3 runs are in (default: ${DEFAULT-VALUE}).")
+  double budget = 20;
+
+  @Option(names = "--list", description = "List the workload names and exit.")
+  boolean list;
+
+  @Override
+  public void run() {
+    if (threads != null) {
+      Parallel.setThreads(threads);
+    }
+    if (warmup < 0 || iters < 1 || !(budget > 0)) {
+      throw new IllegalArgumentException(
+          "--warmup must be >= 0, --iters >= 1 and --budget > 0; got " + warmup + ", " + iters + ", " + budget);
+    }
+    Workloads all = new Workloads();
+    var out = spec.commandLine().getOut();
+    if (list) {
+      all.names().forEach(out::println);
+      return;
+    }
+    List<String> names = workloads.isEmpty() ? all.names() : workloads;
+    for (String n : names) {
+      if (!all.names().contains(n)) {
+        throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + all.names());
+      }
+    }
+    Gson gson = new Gson();
+    for (String n : names) {
+      out.println(gson.toJson(measure(all.build(n))));
+      out.flush();
+    }
+  }
+
+  private Map<String, Object> measure(Workload w) {
+    for (int i = 0; i < warmup; i++) {
+      w.step().run();
+    }
+    System.gc();
+    List<MemoryPoolMXBean> heap = new ArrayList<>();
+    long before = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP && p.isUsageThresholdSupported()) {
+        heap.add(p);
+      }
+    }
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        p.resetPeakUsage();
+        before += p.getUsage().getUsed();
+        if (!heap.contains(p)) {
+          heap.add(p);
+        }
+      }
+    }
+    long deadline = System.nanoTime() + (long) (budget * 1e9);
+    List<Double> times = new ArrayList<>();
+    while (times.size() < iters || (times.size() < 3 && System.nanoTime() < deadline)) {
+      long t0 = System.nanoTime();
+      w.step().run();
+      times.add((System.nanoTime() - t0) / 1e9);
+      if (System.nanoTime() > deadline && times.size() >= 3) {
+        break;
+      }
+    }
+    long peak = 0;
+    for (MemoryPoolMXBean p : heap) {
+      peak += p.getPeakUsage().getUsed();
+    }
+    double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double median = sorted.length % 2 == 1
+        ? sorted[sorted.length / 2]
+        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("workload", w.name());
+    r.put("impl", "rnn4j");
+    r.put("threads", Parallel.threads());
+    r.put("median_s", Math.round(median * 1e6) / 1e6);
+    r.put("iters", sorted.length);
+    // Sum of each heap pool's peak during the timed runs, less the heap in use before them: an upper bound on the
+    // extra heap the workload needed (the JVM collects lazily, so garbage counts until collected).
+    r.put("peak_mem_mb", Math.round(Math.max(0, peak - before) / 1048576.0 * 10) / 10.0);
+    r.put("backend", (Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? "openblas" : "java-blas") + ", kernels "
+        + KernelSelector.kernels().name());
+    if (w.tokens() > 0) {
+      r.put("tokens_per_s", Math.round(w.tokens() / median * 10) / 10.0);
+    }
+    if (w.flops() > 0) {
+      r.put("gflops", Math.round(w.flops() / median / 1e9 * 100) / 100.0);
+    }
+    r.put("times_s", Arrays.stream(sorted).map(v -> Math.round(v * 1e6) / 1e6).toArray());
+    return r;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.rnn4j.data;
+
+import dev.rnn4j.tensor.Tensor;
+
+/**
+ * Truncated backpropagation through time over one long token stream, as PyTorch's word_language_model example: the
+ * stream is cut into {@code batchSize} contiguous columns (the tail that does not fill a column is dropped), and
+ * chunk {@code i} holds steps {@code [i*bptt, (i+1)*bptt)} of every column. Column {@code b} of chunk {@code i+1}
+ * continues column {@code b} of chunk {@code i}, so a model carries its (detached) state from one chunk to the next.
+ */
+public final class BpttBatcher {
+  /** One chunk: {@code inputs} and {@code targets} int64 {@code [T, B]} time-major; targets are inputs shifted by one. */
+  public record Chunk(Tensor inputs, Tensor targets) {}
+
+  private final int[] stream;
+  private final int batchSize;
+  private final int bptt;
+  private final int columnLength; // tokens per column
+
+  public BpttBatcher(int[] stream, int batchSize, int bptt) {
+    if (batchSize <= 0 || bptt <= 0) {
+      throw new IllegalArgumentException("batch size and bptt must be positive, got " + batchSize + " and " + bptt);
+    }
+    this.columnLength = stream.length / batchSize;
+    if (columnLength < 2) {
+      throw new IllegalArgumentException(
+          "a stream of " + stream.length + " tokens is too short for " + batchSize + " columns (needs at least "
+              + 2 * batchSize + ")");
+    }
+    this.stream = stream.clone();
+    this.batchSize = batchSize;
+    this.bptt = bptt;
+  }
+
+  /** Chunks per pass over the stream. */
+  public int numChunks() {
+    return (columnLength - 1 + bptt - 1) / bptt;
+  }
+
+  /** Chunk {@code i} (the last may be shorter than {@code bptt}). */
+  public Chunk chunk(int i) {
+    if (i < 0 || i >= numChunks()) {
+      throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + numChunks() + ")");
+    }
+    int start = i * bptt;
+    int t = Math.min(bptt, columnLength - 1 - start);
+    long[] in = new long[t * batchSize];
+    long[] tg = new long[t * batchSize];
+    for (int k = 0; k < t; k++) {
+      for (int b = 0; b < batchSize; b++) {
+        int pos = b * columnLength + start + k;
+        in[k * batchSize + b] = stream[pos];
+        tg[k * batchSize + b] = stream[pos + 1];
+      }
+    }
+    return new Chunk(Tensor.ofLongs(in, t, batchSize), Tensor.ofLongs(tg, t, batchSize));
+  }
+}

@@ -1,0 +1,87 @@
+package dev.rnn4j.data;
+
+import dev.rnn4j.tensor.Generator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Groups variable-length sequences into batches of similar length, so that packed batches carry almost no padding.
+ * Each epoch shuffles the sequences (seeded), sorts them stably by length (so equal lengths come in random order),
+ * cuts the sorted list into batches of {@code batchSize} and shuffles the order of the batches. Every batch is sorted
+ * by decreasing length, ready for {@code enforce_sorted} packing.
+ */
+public final class LengthBatcher {
+  private final List<int[]> sequences;
+  private final int batchSize;
+
+  public LengthBatcher(List<int[]> sequences, int batchSize) {
+    if (sequences.isEmpty()) {
+      throw new IllegalArgumentException("the corpus has no sequences");
+    }
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    }
+    this.sequences = List.copyOf(sequences);
+    this.batchSize = batchSize;
+  }
+
+  public int numSequences() {
+    return sequences.size();
+  }
+
+  /** Batches per epoch. */
+  public int numBatches() {
+    return (sequences.size() + batchSize - 1) / batchSize;
+  }
+
+  /** One epoch of batches, drawing every random choice from {@code gen}. */
+  public List<SequenceBatch> epoch(Generator gen) {
+    int n = sequences.size();
+    Integer[] order = new Integer[n];
+    int[] perm = Shuffle.permutation(n, gen);
+    for (int i = 0; i < n; i++) {
+      order[i] = perm[i];
+    }
+    Arrays.sort(order, (a, b) -> sequences.get(b).length - sequences.get(a).length); // stable: longest first
+    List<SequenceBatch> batches = new ArrayList<>();
+    for (int lo = 0; lo < n; lo += batchSize) {
+      int hi = Math.min(n, lo + batchSize);
+      int[][] seqs = new int[hi - lo][];
+      int[] src = new int[hi - lo];
+      for (int i = lo; i < hi; i++) {
+        src[i - lo] = order[i];
+        seqs[i - lo] = sequences.get(order[i]);
+      }
+      batches.add(SequenceBatch.of(seqs, src));
+    }
+    int[] batchOrder = Shuffle.permutation(batches.size(), gen);
+    List<SequenceBatch> out = new ArrayList<>(batches.size());
+    for (int i : batchOrder) {
+      out.add(batches.get(i));
+    }
+    return out;
+  }
+
+  /** All sequences in fixed batches, no shuffling (for evaluation). */
+  public List<SequenceBatch> inOrder() {
+    int n = sequences.size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> sequences.get(b).length - sequences.get(a).length);
+    List<SequenceBatch> out = new ArrayList<>();
+    for (int lo = 0; lo < n; lo += batchSize) {
+      int hi = Math.min(n, lo + batchSize);
+      int[][] seqs = new int[hi - lo][];
+      int[] src = new int[hi - lo];
+      for (int i = lo; i < hi; i++) {
+        src[i - lo] = order[i];
+        seqs[i - lo] = sequences.get(order[i]);
+      }
+      out.add(SequenceBatch.of(seqs, src));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+package dev.rnn4j.data;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Words and punctuation marks as tokens: a token is a run of letters/digits/underscore or a single other non-space
+ * character; whitespace separates tokens and is not kept, so {@link #decode} joins tokens with single spaces.
+ */
+public final class WordTokenizer implements Tokenizer {
+  private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]");
+  private final Vocabulary vocab;
+
+  public WordTokenizer(Vocabulary vocab) {
+    this.vocab = vocab;
+  }
+
+  /** Splits {@code text} into word and punctuation tokens. */
+  public static List<String> split(String text) {
+    List<String> out = new ArrayList<>();
+    Matcher m = TOKEN.matcher(text);
+    while (m.find()) {
+      out.add(m.group());
+    }
+    return out;
+  }
+
+  /**
+   * The vocabulary of the tokens of {@code text} seen at least {@code minCount} times, most frequent first (ties in
+   * first-seen order), at most {@code maxSize} ordinary tokens; the rest become {@code <unk>}.
+   */
+  public static WordTokenizer fit(String text, int minCount, int maxSize) {
+    Map<String, Integer> counts = new HashMap<>();
+    Map<String, Integer> first = new HashMap<>();
+    for (String t : split(text)) {
+      counts.merge(t, 1, Integer::sum);
+      first.putIfAbsent(t, first.size());
+    }
+    List<String> tokens = new ArrayList<>(counts.keySet());
+    tokens.removeIf(t -> counts.get(t) < minCount);
+    tokens.sort((a, b) -> counts.get(a).equals(counts.get(b)) ? first.get(a) - first.get(b) : counts.get(b) - counts.get(a));
+    return new WordTokenizer(new Vocabulary(tokens.subList(0, Math.min(maxSize, tokens.size()))));
+  }
+
+  @Override
+  public Vocabulary vocabulary() {
+    return vocab;
+  }
+
+  @Override
+  public int[] encode(String text) {
+    return split(text).stream().mapToInt(vocab::id).toArray();
+  }
+
+  @Override
+  public String piece(int id) {
+    return Vocabulary.isSpecial(id) ? "" : vocab.token(id);
+  }
+
+  @Override
+  public String decode(int[] ids) {
+    StringBuilder sb = new StringBuilder();
+    for (int id : ids) {
+      if (Vocabulary.isSpecial(id)) {
+        continue;
+      }
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(vocab.token(id));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String kind() {
+    return "word";
+  }
+}

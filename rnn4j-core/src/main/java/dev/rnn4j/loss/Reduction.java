@@ -1,0 +1,20 @@
+package dev.rnn4j.loss;
+
+import java.util.Locale;
+
+/** How a loss combines its per-element values: PyTorch's {@code reduction='none'|'mean'|'sum'}. */
+public enum Reduction {
+  NONE,
+  MEAN,
+  SUM;
+
+  /** Parses PyTorch's spelling ({@code "mean"}); anything else is an error naming the valid values. */
+  public static Reduction parse(String s) {
+    for (Reduction r : values()) {
+      if (r.name().toLowerCase(Locale.ROOT).equals(s)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException(s + " is not a valid value for reduction (expected none, mean or sum)");
+  }
+}

@@ -1,0 +1,143 @@
+package dev.rnn4j.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.io.SafeTensors;
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.testing.Approx;
+import dev.rnn4j.testing.Fixtures;
+import dev.rnn4j.testing.GradCheck;
+import org.junit.jupiter.api.Test;
+
+/** Cross-entropy and NLL against PyTorch 1.13 goldens (fx_optim.py) and a double-precision gradient check. */
+class LossesTest {
+  private static final SafeTensors.Contents FX = Fixtures.load("loss");
+
+  @Test
+  void everyReductionIgnoreAndSmoothingMatchesPyTorch() {
+    String[] cases = FX.metadata().get("cases").split(",");
+    assertTrue(cases.length >= 30, "expected the full grid of cases, got " + cases.length);
+    for (String key : cases) {
+      String[] f = key.split("\\.", 4); // fn, shape, reduction, "ignore.smoothing"
+      String fn = f[0];
+      String shape = f[1];
+      Reduction r = Reduction.parse(f[2]);
+      long ignore = Long.parseLong(f[3].substring(0, f[3].indexOf('.')));
+      double smoothing = Double.parseDouble(f[3].substring(f[3].indexOf('.') + 1));
+      Tensor x = Fixtures.get(FX, "x" + shape.charAt(0)).copy().requiresGrad(true);
+      Tensor y = Fixtures.get(FX, "y" + shape.charAt(0)).copy();
+      if (ignore != -100) { // the script maps -100 to class 3 when it is not the ignore index
+        long[] d = y.longData();
+        for (int i = 0; i < d.length; i++) {
+          if (d[i] == -100) {
+            d[i] = 3;
+          }
+        }
+      }
+      Tensor loss = fn.equals("ce")
+          ? Losses.crossEntropy(x, y, ignore, r, smoothing)
+          : Losses.nllLoss(x, y, ignore, r);
+      Approx.assertClose(key + " loss", loss, Fixtures.get(FX, key + ".loss"), 1e-6, 1e-5);
+      Tensor toBack = r == Reduction.NONE ? loss.mul(Fixtures.get(FX, "w" + shape.charAt(0))).sum() : loss;
+      toBack.backward();
+      Approx.assertClose(key + " grad", x.grad(), Fixtures.get(FX, key + ".grad"), 1e-6, 1e-5);
+    }
+  }
+
+  @Test
+  void meanOverOnlyIgnoredTargetsIsNaNAsInPyTorch() {
+    assertTrue(Double.isNaN(Fixtures.get(FX, "ce.all_ignored.mean").item()));
+    Tensor x = Tensor.of(new float[][] {{1, 2, 3}, {0, 0, 1}});
+    Tensor loss = Losses.crossEntropy(x, Tensor.ofLongs(-100, -100), -100, Reduction.MEAN, 0.1);
+    assertTrue(Double.isNaN(loss.item()));
+  }
+
+  @Test
+  void hugeLogitsStayFinite() {
+    Tensor x = Tensor.of(new float[][] {{1e30f, -1e30f, 0}, {88f, 89f, 90f}}).requiresGrad(true);
+    Tensor loss = Losses.crossEntropy(x, Tensor.ofLongs(1, 2));
+    assertTrue(Double.isFinite(loss.item()), "loss " + loss.item());
+    loss.backward();
+    for (float v : x.grad().data()) {
+      assertTrue(Float.isFinite(v));
+    }
+    // row 0: -log p[1] = 2e30 in exact arithmetic, float32 rounds it to 1e30 - (-1e30) = 2e30
+    assertEquals((2e30 + 0.40760596) / 2, loss.item(), 1e24);
+  }
+
+  @Test
+  void doublePrecisionGradCheckWithSmoothingAndIgnore() {
+    Generator gen = new Generator(3);
+    int n = 3;
+    int c = 4;
+    int d = 2;
+    Tensor x = Tensor.randn(gen, n, c, d).requiresGrad(true);
+    long[] y = {2, 0, -1, 3, 1, 1}; // (n, d), -1 ignored
+    Tensor target = Tensor.ofLongs(y, n, d);
+    double eps = 0.3;
+    for (Reduction r : Reduction.values()) {
+      GradCheck.check(
+          "cross_entropy " + r,
+          in -> Losses.crossEntropy(in[0], target, -1, r, eps),
+          in -> reference(in[0], y, n, c, d, eps, r),
+          1e-5,
+          1e-4,
+          x);
+    }
+  }
+
+  /** Double-precision cross-entropy, written from the formula. */
+  private static double[] reference(double[] x, long[] y, int n, int c, int d, double eps, Reduction r) {
+    double[] rows = new double[n * d];
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < d; j++) {
+        if (y[i * d + j] == -1) {
+          continue;
+        }
+        count++;
+        double m = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < c; k++) {
+          m = Math.max(m, x[(i * c + k) * d + j]);
+        }
+        double s = 0;
+        for (int k = 0; k < c; k++) {
+          s += Math.exp(x[(i * c + k) * d + j] - m);
+        }
+        double lse = m + Math.log(s);
+        double sumLogp = 0;
+        for (int k = 0; k < c; k++) {
+          sumLogp += x[(i * c + k) * d + j] - lse;
+        }
+        double nll = -(x[(i * c + (int) y[i * d + j]) * d + j] - lse);
+        rows[i * d + j] = (1 - eps) * nll - eps / c * sumLogp;
+      }
+    }
+    if (r == Reduction.NONE) {
+      return rows;
+    }
+    double t = 0;
+    for (double v : rows) {
+      t += v;
+    }
+    return new double[] {r == Reduction.MEAN ? t / count : t};
+  }
+
+  @Test
+  void badTargetsNameWhatWasExpected() {
+    Tensor x = Tensor.zeros(2, 3);
+    var e = assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(x, Tensor.ofLongs(0, 3)));
+    assertTrue(e.getMessage().contains("target 3 at position 1"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(x, Tensor.ofLongs(0, 1, 2)));
+    assertTrue(e.getMessage().contains("expected target of shape [2]"), e.getMessage());
+    e = assertThrows(
+        IllegalArgumentException.class,
+        () -> Losses.crossEntropy(x, Tensor.ofLongs(0, 1), -100, Reduction.MEAN, 1.5));
+    assertTrue(e.getMessage().contains("label_smoothing"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Reduction.parse("avg"));
+    assertTrue(e.getMessage().contains("none, mean or sum"), e.getMessage());
+  }
+}

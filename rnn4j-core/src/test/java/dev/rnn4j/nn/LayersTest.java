@@ -1,0 +1,106 @@
+package dev.rnn4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Linear, Embedding and Dropout: PyTorch's default init, errors, and dropout's statistics. */
+class LayersTest {
+  @Test
+  void linearInitIsUniformWithinOneOverSqrtFanIn() {
+    Linear l = new Linear(64, 200, new Generator(1));
+    double bound = 1 / Math.sqrt(64);
+    double max = 0;
+    for (float v : l.weight().data()) {
+      max = Math.max(max, Math.abs(v));
+    }
+    assertTrue(max <= bound && max > 0.98 * bound, "max |w| " + max + " vs bound " + bound);
+    double mean = 0;
+    double sq = 0;
+    for (float v : l.weight().data()) {
+      mean += v;
+      sq += v * v;
+    }
+    int n = l.weight().numel();
+    assertEquals(0, mean / n, 0.01);
+    assertEquals(bound * bound / 3, sq / n, 0.05 * bound * bound / 3); // variance of U(-b, b)
+    for (float v : l.bias().data()) {
+      assertTrue(Math.abs(v) <= bound);
+    }
+    assertEquals("Linear(in_features=64, out_features=200, bias=True)", l.toString());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> l.forward(Tensor.zeros(3, 63)));
+    assertTrue(e.getMessage().contains("[*, 64]") && e.getMessage().contains("[3, 63]"), e.getMessage());
+  }
+
+  @Test
+  void embeddingInitIsStandardNormalWithAZeroPaddingRow() {
+    Embedding emb = new Embedding(500, 40, 3, new Generator(2));
+    float[] w = emb.weight().data();
+    double mean = 0;
+    double sq = 0;
+    for (float v : w) {
+      mean += v;
+      sq += v * v;
+    }
+    assertEquals(0, mean / w.length, 0.02);
+    assertEquals(1, sq / w.length, 0.03);
+    for (int j = 0; j < 40; j++) {
+      assertEquals(0f, w[3 * 40 + j]);
+    }
+    assertEquals(3, new Embedding(5, 2, -2, new Generator(1)).paddingIdx());
+  }
+
+  @Test
+  void embeddingOutOfRangeIdNamesTheIdAndTheVocabularySize() {
+    Embedding emb = new Embedding(10, 4, new Generator(3));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> emb.forward(Tensor.ofLongs(1, 2, 10)));
+    assertTrue(e.getMessage().contains("token id 10") && e.getMessage().contains("vocabulary of 10"), e.getMessage());
+    IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> emb.forward(Tensor.ofLongs(-1)));
+    assertTrue(neg.getMessage().contains("token id -1"), neg.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> emb.forward(Tensor.of(1f)));
+    assertThrows(IllegalArgumentException.class, () -> new Embedding(5, 2, 5, new Generator(1)));
+  }
+
+  @Test
+  void dropoutKeepsTheMeanAndZeroesAboutP() {
+    for (double p : new double[] {0.1, 0.5, 0.8}) {
+      Dropout d = new Dropout(p, new Generator(7));
+      Tensor x = Tensor.ones(200_000);
+      float[] y = d.forward(x).data();
+      int zeros = 0;
+      double sum = 0;
+      for (float v : y) {
+        if (v == 0) {
+          zeros++;
+        } else {
+          assertEquals(1 / (1 - p), v, 1e-6);
+        }
+        sum += v;
+      }
+      double frac = zeros / (double) y.length;
+      double sd = Math.sqrt(p * (1 - p) / y.length);
+      assertEquals(p, frac, 5 * sd, "fraction zeroed for p=" + p);
+      assertEquals(1.0, sum / y.length, 5 * sd / (1 - p), "mean kept for p=" + p);
+    }
+  }
+
+  @Test
+  void dropoutIsTheIdentityInEvalAndAtPZero() {
+    Dropout d = new Dropout(0.5, new Generator(1));
+    Tensor x = Tensor.of(1f, 2f, 3f);
+    d.eval();
+    assertSame(x, d.forward(x));
+    assertSame(x, new Dropout(0, new Generator(1)).forward(x));
+    float[] all = new Dropout(1, new Generator(1)).forward(x).data();
+    assertEquals(0f, all[0] + all[1] + all[2]);
+    assertThrows(IllegalArgumentException.class, () -> new Dropout(1.5, new Generator(1)));
+    assertThrows(IllegalArgumentException.class, () -> new Dropout(Double.NaN, new Generator(1)));
+  }
+}
