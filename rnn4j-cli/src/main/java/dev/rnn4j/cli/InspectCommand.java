@@ -63,7 +63,11 @@ final class InspectCommand implements Callable<Integer> {
       w = Math.max(w, r.name().length());
     }
     String fmt = "%-" + w + "s  %-5s  %-16s  %12s  %12s%n";
-    out.printf("%s: %s, %d tensors%n", file, describe(format), rows.size());
+    long params = 0;
+    for (Row r : rows) {
+      params += r.numel();
+    }
+    out.printf("%s: %s, %d tensors, %d parameters%n", file, describe(format), rows.size(), params);
     metadata.forEach((k, v) -> out.printf("  metadata %s = %s%n", k, v));
     out.printf(fmt, "name", "dtype", "shape", "numel", "bytes");
     long total = 0;

@@ -53,6 +53,7 @@ class InterchangeCommandsTest {
       assertTrue(r.out().contains("weight_ih_l1_reverse  F32    [16, 4]"), r.out());
       // LSTM(3, 4, 2 layers, bidirectional, proj 2): 2 x (48 + 32 + 16 + 16 + 8) + 2 x (64 + 32 + 16 + 16 + 8) = 512
       assertTrue(r.out().lines().anyMatch(l -> l.matches("total\\s+512\\s+2048")), r.out());
+      assertTrue(r.out().lines().findFirst().orElse("").endsWith("20 tensors, 512 parameters"), r.out());
     }
     Run v = run("inspect", fixture("interchange_views.pt").toString());
     assertTrue(v.out().contains("bf16") && v.out().contains("BF16") && v.out().contains("torch.save (zip)"), v.out());
