@@ -113,7 +113,8 @@ class CliTest {
 
   @Test
   void unknownOption() {
-    assertOneLineError(run("train", "--hidden", "12"), "Unknown option: '--hidden'");
+    assertOneLineError(run("train", "--hidden", "12"), "Unknown options: '--hidden', '12'");
+    assertOneLineError(run("generate", "--checkpoint", "x", "--bogus"), "Unknown option: '--bogus'");
     assertOneLineError(run("train", "--steps", "many"), "--steps");
   }
 
