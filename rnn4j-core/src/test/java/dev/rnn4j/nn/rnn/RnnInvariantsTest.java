@@ -157,6 +157,28 @@ class RnnInvariantsTest {
     assertArrayEquals(new int[] {2, 2, 4}, b.hN().shape().dims());
   }
 
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void threadCountDoesNotChangeABit(RnnMode mode) {
+    int before = dev.rnn4j.util.Parallel.threads();
+    Tensor[][] results = new Tensor[2][];
+    for (int threads = 1; threads <= 2; threads++) {
+      dev.rnn4j.util.Parallel.setThreads(threads);
+      try {
+        RnnBase rnn = make(mode, RnnConfig.builder(4, 64).bidirectional(true).build(), 12);
+        Tensor x = Tensor.randn(new Generator(13), 3, 1100, 4).requiresGrad(true); // enough rows to split for every mode
+        RnnOutput<Tensor> r = padded(rnn, x, null, null);
+        r.output().sum().add(r.hN().sum()).backward();
+        results[threads - 1] = new Tensor[] {r.output(), r.hN(), x.grad(), rnn.parameters().get(1).grad()};
+      } finally {
+        dev.rnn4j.util.Parallel.setThreads(before);
+      }
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertTrue(results[0][i].contentEquals(results[1][i]), "result " + i + " differs between 1 and 2 threads");
+    }
+  }
+
   private static void copy(Tensor from, Tensor to) {
     System.arraycopy(from.data(), 0, to.data(), 0, from.numel());
   }
