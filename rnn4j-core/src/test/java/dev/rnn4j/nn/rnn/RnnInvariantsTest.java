@@ -132,6 +132,21 @@ class RnnInvariantsTest {
 
   @ParameterizedTest
   @EnumSource(RnnMode.class)
+  void allSequencesEmptyGivesH0Back(RnnMode mode) {
+    RnnBase rnn = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 14);
+    Tensor h0 = Tensor.randn(new Generator(15), 2, 2, 4).requiresGrad(true);
+    Tensor c0 = mode == RnnMode.LSTM ? Tensor.randn(new Generator(16), 2, 2, 4) : null;
+    PackedSequence empty = Packing.packPaddedSequence(Tensor.zeros(3, 2, 3), new int[] {0, 0}, false, false);
+    RnnOutput<PackedSequence> r = packed(rnn, empty, h0, c0);
+    assertArrayEquals(new int[] {0, 8}, r.output().data().shape().dims());
+    assertTrue(r.hN().contentEquals(h0.detach()));
+    r.hN().sum().backward();
+    assertTrue(h0.grad().contentEquals(Tensor.onesLike(h0)), "h_n = h0, so dh0 = dh_n");
+    assertArrayEquals(new int[] {0, 2, 8}, Packing.padPackedSequence(r.output()).output().shape().dims());
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
   void noGradRecordsNothing(RnnMode mode) {
     RnnBase rnn = make(mode, RnnConfig.builder(3, 4).numLayers(2).build(), 8);
     Tensor x = Tensor.randn(new Generator(9), 3, 2, 3);
