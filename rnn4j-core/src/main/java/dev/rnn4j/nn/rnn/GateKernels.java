@@ -9,7 +9,10 @@ import dev.rnn4j.tensor.kernel.ScalarKernels;
  * backward kernel turns the gradient of the new state into the gradient of the gate pre-activations ({@code dG}) and
  * the part of the previous state's gradient that does not go through {@code W_hh}.
  *
- * <p>Legend: {@code n} active rows, {@code H} hidden size, {@code G} gates; {@code xg}, {@code hg} and {@code dG}
+ * <p>Each kernel processes the rows {@code [r0, r1)}; rows are independent, so callers may split a step's rows
+ * over threads and get the same bits.
+ *
+ * <p>Legend: {@code r0..r1} active rows, {@code H} hidden size, {@code G} gates; {@code xg}, {@code hg} and {@code dG}
  * rows are {@code G*H} wide with the gate blocks in PyTorch's order (LSTM i,f,g,o; GRU r,z,n). Row-aligned arrays
  * ({@code c}, {@code h}, {@code dh}, {@code dc}) start at offset 0 and are {@code H} wide; saved arrays are indexed
  * by packed row and take an offset. {@link GateKernelsReference} is the scalar twin (textbook formulas, one gate at
@@ -41,10 +44,10 @@ public final class GateKernels {
    * @param act saved (., 4H) activated gates i,f,g,o at {@code actOff}, or null
    * @param tanhC saved (., H) tanh of the new cell state at {@code tcOff}, or null
    */
-  public static void lstmForward(int n, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
+  public static void lstmForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
       float[] act, int actOff, float[] tanhC, int tcOff) {
     int g4 = 4 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int xo = xgOff + r * g4;
       int ho = r * g4;
       int so = r * hs;
@@ -76,10 +79,10 @@ public final class GateKernels {
    * @param dc (n, H) gradient of the new cell state in, of the previous cell state out
    * @param dG (., 4H) gate pre-activation gradients out at {@code dgOff}
    */
-  public static void lstmBackward(int n, int hs, float[] dh, float[] dc, float[] act, int actOff,
+  public static void lstmBackward(int r0, int r1, int hs, float[] dh, float[] dc, float[] act, int actOff,
       float[] tanhC, int tcOff, float[] cPrev, int cpOff, float[] dG, int dgOff) {
     int g4 = 4 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int so = r * hs;
       for (int k = 0; k < hs; k++) {
         int a = actOff + r * g4 + k;
@@ -107,10 +110,10 @@ public final class GateKernels {
    * @param act saved (., 3H) r,z,n at {@code actOff}, or null
    * @param hgN saved (., H) {@code W_hn h + b_hn} at {@code hnOff}, or null
    */
-  public static void gruForward(int n, int hs, float[] xg, int xgOff, float[] hg, float[] h,
+  public static void gruForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
     int g3 = 3 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int xo = xgOff + r * g3;
       int ho = r * g3;
       int so = r * hs;
@@ -140,10 +143,10 @@ public final class GateKernels {
    * @param dGi (., 3H) gradients of the input-side pre-activations out at {@code dgOff}
    * @param dGh (., 3H) gradients of the hidden-side pre-activations ({@code hg}) out at {@code dgOff}
    */
-  public static void gruBackward(int n, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
+  public static void gruBackward(int r0, int r1, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
       float[] hgN, int hnOff, float[] dGi, float[] dGh, int dgOff) {
     int g3 = 3 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int so = r * hs;
       for (int k = 0; k < hs; k++) {
         int a = actOff + r * g3 + k;
@@ -171,9 +174,9 @@ public final class GateKernels {
    *
    * @param act saved (., H) new hidden state at {@code actOff}, or null
    */
-  public static void rnnForward(int n, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
+  public static void rnnForward(int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff) {
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int xo = xgOff + r * hs;
       int so = r * hs;
       for (int k = 0; k < hs; k++) {
@@ -188,9 +191,9 @@ public final class GateKernels {
   }
 
   /** Elman step backward: {@code dG = dh * act'}. */
-  public static void rnnBackward(int n, int hs, boolean relu, float[] dh, float[] act, int actOff, float[] dG,
+  public static void rnnBackward(int r0, int r1, int hs, boolean relu, float[] dh, float[] act, int actOff, float[] dG,
       int dgOff) {
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       int so = r * hs;
       for (int k = 0; k < hs; k++) {
         float y = act[actOff + so + k];

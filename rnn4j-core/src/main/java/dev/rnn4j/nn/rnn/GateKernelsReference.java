@@ -16,10 +16,10 @@ public final class GateKernelsReference {
     return (double) xg[xgOff + r * width + g * hs + k] + hg[r * width + g * hs + k];
   }
 
-  public static void lstmForward(int n, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
+  public static void lstmForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
       float[] act, int actOff, float[] tanhC, int tcOff) {
     int w = 4 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       double[] i = new double[hs];
       double[] f = new double[hs];
       double[] g = new double[hs];
@@ -51,10 +51,10 @@ public final class GateKernelsReference {
     }
   }
 
-  public static void lstmBackward(int n, int hs, float[] dh, float[] dc, float[] act, int actOff,
+  public static void lstmBackward(int r0, int r1, int hs, float[] dh, float[] dc, float[] act, int actOff,
       float[] tanhC, int tcOff, float[] cPrev, int cpOff, float[] dG, int dgOff) {
     int w = 4 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
         double i = act[actOff + r * w + k];
         double f = act[actOff + r * w + hs + k];
@@ -77,10 +77,10 @@ public final class GateKernelsReference {
     }
   }
 
-  public static void gruForward(int n, int hs, float[] xg, int xgOff, float[] hg, float[] h,
+  public static void gruForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
     int w = 3 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
         double rg = sig(pre(xg, xgOff, hg, w, r, 0, hs, k));
         double z = sig(pre(xg, xgOff, hg, w, r, 1, hs, k));
@@ -98,10 +98,10 @@ public final class GateKernelsReference {
     }
   }
 
-  public static void gruBackward(int n, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
+  public static void gruBackward(int r0, int r1, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
       float[] hgN, int hnOff, float[] dGi, float[] dGh, int dgOff) {
     int w = 3 * hs;
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
         double rg = act[actOff + r * w + k];
         double z = act[actOff + r * w + hs + k];
@@ -122,9 +122,9 @@ public final class GateKernelsReference {
     }
   }
 
-  public static void rnnForward(int n, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
+  public static void rnnForward(int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff) {
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
         double v = pre(xg, xgOff, hg, hs, r, 0, hs, k);
         float y = (float) (relu ? Math.max(v, 0) : Math.tanh(v));
@@ -136,9 +136,9 @@ public final class GateKernelsReference {
     }
   }
 
-  public static void rnnBackward(int n, int hs, boolean relu, float[] dh, float[] act, int actOff, float[] dG,
+  public static void rnnBackward(int r0, int r1, int hs, boolean relu, float[] dh, float[] act, int actOff, float[] dG,
       int dgOff) {
-    for (int r = 0; r < n; r++) {
+    for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
         double y = act[actOff + r * hs + k];
         double d = dh[r * hs + k];

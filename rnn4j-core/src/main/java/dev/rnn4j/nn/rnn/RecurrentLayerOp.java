@@ -5,6 +5,7 @@ import dev.rnn4j.autograd.Node;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.gemm.Gemm;
+import dev.rnn4j.util.Parallel;
 
 /**
  * One direction of one recurrent layer over a whole packed batch, as ONE autograd node with a hand-written
@@ -31,6 +32,9 @@ import dev.rnn4j.tensor.gemm.Gemm;
  * <p>Under {@code GradMode.disable()}, or when no input requires grad, nothing is saved and no node is recorded.
  */
 final class RecurrentLayerOp extends Node {
+  /** Gate elements below which a step's gate kernel runs on the calling thread (a hand-off costs microseconds). */
+  private static final int PARALLEL_MIN_GATE_ELEMENTS = 1 << 15;
+
   /** The layer's outputs: {@code output} (N, P) in packed row order, {@code hN} (B, P), {@code cN} (B, H) or null. */
   record Result(Tensor output, Tensor hN, Tensor cN) {}
 
@@ -150,6 +154,8 @@ final class RecurrentLayerOp extends Node {
     }
     float[] act = save ? op.act : null;
     float[] aux = save ? op.aux : null;
+    float[] cc = c;
+    int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh); // rows are independent: split them over threads
     for (int s = 0; s < steps; s++) {
       int t = reverse ? steps - 1 - s : s;
       int rows = batchSizes[t];
@@ -166,7 +172,9 @@ final class RecurrentLayerOp extends Node {
       Gemm.sgemm(false, true, rows, gh, ps, 1f, h, 0, ps, whh, 0, ps, bhh != null ? 1f : 0f, hg, 0, gh);
       switch (mode) {
         case LSTM -> {
-          GateKernels.lstmForward(rows, hs, xg, off * gh, hg, c, proj ? raw : h, act, off * gh, aux, off * hs);
+          float[] target = proj ? raw : h;
+          Parallel.forRange(0, rows, minRows, (lo, hi) ->
+              GateKernels.lstmForward(lo, hi, hs, xg, off * gh, hg, cc, target, act, off * gh, aux, off * hs));
           if (proj) {
             if (save) {
               System.arraycopy(raw, 0, op.hRaw, off * hs, rows * hs);
@@ -174,9 +182,10 @@ final class RecurrentLayerOp extends Node {
             Gemm.sgemm(false, true, rows, ps, hs, 1f, raw, 0, hs, wHr.data(), 0, hs, 0f, h, 0, ps);
           }
         }
-        case GRU -> GateKernels.gruForward(rows, hs, xg, off * gh, hg, h, act, off * gh, aux, off * hs);
-        case RNN_TANH, RNN_RELU ->
-            GateKernels.rnnForward(rows, hs, mode == RnnMode.RNN_RELU, xg, off * gh, hg, h, act, off * hs);
+        case GRU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
+            GateKernels.gruForward(lo, hi, hs, xg, off * gh, hg, h, act, off * gh, aux, off * hs));
+        case RNN_TANH, RNN_RELU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
+            GateKernels.rnnForward(lo, hi, hs, mode == RnnMode.RNN_RELU, xg, off * gh, hg, h, act, off * hs));
         default -> throw new AssertionError(mode);
       }
       System.arraycopy(h, 0, y, off * ps, rows * ps);
@@ -237,6 +246,8 @@ final class RecurrentLayerOp extends Node {
     }
     float[] dRaw = proj ? new float[maxBs * hs] : null; // (n, H) work
     float[] whh = wHh.data();
+    float[] dcc = dc;
+    int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh);
     for (int s = 0; s < steps; s++) {
       int t = reverse ? s : steps - 1 - s; // the forward walk, backwards
       int rows = batchSizes[t];
@@ -255,14 +266,17 @@ final class RecurrentLayerOp extends Node {
             Gemm.sgemm(false, false, rows, hs, ps, 1f, dh, 0, ps, wHr.data(), 0, hs, 0f, dRaw, 0, hs);
             dState = dRaw;
           }
-          GateKernels.lstmBackward(rows, hs, dState, dc, act, off * gh, aux, off * hs, cPrev, off * hs, dGi, off * gh);
+          float[] ds = dState;
+          Parallel.forRange(0, rows, minRows, (lo, hi) -> GateKernels.lstmBackward(
+              lo, hi, hs, ds, dcc, act, off * gh, aux, off * hs, cPrev, off * hs, dGi, off * gh));
         }
         case GRU -> {
-          GateKernels.gruBackward(rows, hs, dh, hPrev, off * ps, act, off * gh, aux, off * hs, dGi, dGh, off * gh);
+          Parallel.forRange(0, rows, minRows, (lo, hi) -> GateKernels.gruBackward(
+              lo, hi, hs, dh, hPrev, off * ps, act, off * gh, aux, off * hs, dGi, dGh, off * gh));
           beta = 1f; // dh already holds the direct term dh * z
         }
-        case RNN_TANH, RNN_RELU ->
-            GateKernels.rnnBackward(rows, hs, mode == RnnMode.RNN_RELU, dh, act, off * hs, dGi, off * gh);
+        case RNN_TANH, RNN_RELU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
+            GateKernels.rnnBackward(lo, hi, hs, mode == RnnMode.RNN_RELU, dh, act, off * hs, dGi, off * gh));
         default -> throw new AssertionError(mode);
       }
       // dh_{t-1}[0:n] = dGh_t W_hh (+ direct term)

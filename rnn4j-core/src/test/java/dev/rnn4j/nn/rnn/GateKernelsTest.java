@@ -52,8 +52,8 @@ class GateKernelsTest {
         float[] act2 = new float[(off + n) * 4 * hs];
         float[] tc1 = new float[(off + n) * hs];
         float[] tc2 = new float[(off + n) * hs];
-        GateKernels.lstmForward(n, hs, xg, off * 4 * hs, hg, c1, h1, act1, off * 4 * hs, tc1, off * hs);
-        GateKernelsReference.lstmForward(n, hs, xg, off * 4 * hs, hg, c2, h2, act2, off * 4 * hs, tc2, off * hs);
+        GateKernels.lstmForward(0, n, hs, xg, off * 4 * hs, hg, c1, h1, act1, off * 4 * hs, tc1, off * hs);
+        GateKernelsReference.lstmForward(0, n, hs, xg, off * 4 * hs, hg, c2, h2, act2, off * 4 * hs, tc2, off * hs);
         Approx.assertClose("c", c1, c2, TOL, TOL);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         Approx.assertClose("act", act1, act2, TOL, TOL);
@@ -64,9 +64,9 @@ class GateKernelsTest {
         float[] dc2 = dc1.clone();
         float[] dG1 = new float[(off + n) * 4 * hs];
         float[] dG2 = new float[(off + n) * 4 * hs];
-        GateKernels.lstmBackward(n, hs, dh, dc1, act2, off * 4 * hs, tc2, off * hs, cPrev, off * hs, dG1, off * 4 * hs);
+        GateKernels.lstmBackward(0, n, hs, dh, dc1, act2, off * 4 * hs, tc2, off * hs, cPrev, off * hs, dG1, off * 4 * hs);
         GateKernelsReference.lstmBackward(
-            n, hs, dh, dc2, act2, off * 4 * hs, tc2, off * hs, cPrev, off * hs, dG2, off * 4 * hs);
+            0, n, hs, dh, dc2, act2, off * 4 * hs, tc2, off * hs, cPrev, off * hs, dG2, off * 4 * hs);
         Approx.assertClose("dG", dG1, dG2, TOL, TOL);
         Approx.assertClose("dc", dc1, dc2, TOL, TOL);
       }
@@ -89,8 +89,8 @@ class GateKernelsTest {
         float[] act2 = new float[(off + n) * 3 * hs];
         float[] hn1 = new float[(off + n) * hs];
         float[] hn2 = new float[(off + n) * hs];
-        GateKernels.gruForward(n, hs, xg, off * 3 * hs, hg, h1, act1, off * 3 * hs, hn1, off * hs);
-        GateKernelsReference.gruForward(n, hs, xg, off * 3 * hs, hg, h2, act2, off * 3 * hs, hn2, off * hs);
+        GateKernels.gruForward(0, n, hs, xg, off * 3 * hs, hg, h1, act1, off * 3 * hs, hn1, off * hs);
+        GateKernelsReference.gruForward(0, n, hs, xg, off * 3 * hs, hg, h2, act2, off * 3 * hs, hn2, off * hs);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         Approx.assertClose("act", act1, act2, TOL, TOL);
         Approx.assertClose("hn", hn1, hn2, TOL, TOL);
@@ -102,9 +102,9 @@ class GateKernelsTest {
         float[] dGh1 = new float[(off + n) * 3 * hs];
         float[] dGi2 = new float[(off + n) * 3 * hs];
         float[] dGh2 = new float[(off + n) * 3 * hs];
-        GateKernels.gruBackward(n, hs, dh1, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi1, dGh1,
+        GateKernels.gruBackward(0, n, hs, dh1, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi1, dGh1,
             off * 3 * hs);
-        GateKernelsReference.gruBackward(n, hs, dh2, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi2, dGh2,
+        GateKernelsReference.gruBackward(0, n, hs, dh2, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi2, dGh2,
             off * 3 * hs);
         Approx.assertClose("dGi", dGi1, dGi2, TOL, TOL);
         Approx.assertClose("dGh", dGh1, dGh2, TOL, TOL);
@@ -126,14 +126,14 @@ class GateKernelsTest {
         float[] h2 = new float[n * hs];
         float[] a1 = new float[(off + n) * hs];
         float[] a2 = new float[(off + n) * hs];
-        GateKernels.rnnForward(n, hs, relu, xg, off * hs, hg, h1, a1, off * hs);
-        GateKernelsReference.rnnForward(n, hs, relu, xg, off * hs, hg, h2, a2, off * hs);
+        GateKernels.rnnForward(0, n, hs, relu, xg, off * hs, hg, h1, a1, off * hs);
+        GateKernelsReference.rnnForward(0, n, hs, relu, xg, off * hs, hg, h2, a2, off * hs);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         float[] dh = rand(g, n * hs, 1);
         float[] d1 = new float[(off + n) * hs];
         float[] d2 = new float[(off + n) * hs];
-        GateKernels.rnnBackward(n, hs, relu, dh, a2, off * hs, d1, off * hs);
-        GateKernelsReference.rnnBackward(n, hs, relu, dh, a2, off * hs, d2, off * hs);
+        GateKernels.rnnBackward(0, n, hs, relu, dh, a2, off * hs, d1, off * hs);
+        GateKernelsReference.rnnBackward(0, n, hs, relu, dh, a2, off * hs, d2, off * hs);
         Approx.assertClose("dG", d1, d2, TOL, TOL);
       }
     }

@@ -132,6 +132,21 @@ class RnnInvariantsTest {
 
   @ParameterizedTest
   @EnumSource(RnnMode.class)
+  void allSequencesEmptyGivesH0Back(RnnMode mode) {
+    RnnBase rnn = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 14);
+    Tensor h0 = Tensor.randn(new Generator(15), 2, 2, 4).requiresGrad(true);
+    Tensor c0 = mode == RnnMode.LSTM ? Tensor.randn(new Generator(16), 2, 2, 4) : null;
+    PackedSequence empty = Packing.packPaddedSequence(Tensor.zeros(3, 2, 3), new int[] {0, 0}, false, false);
+    RnnOutput<PackedSequence> r = packed(rnn, empty, h0, c0);
+    assertArrayEquals(new int[] {0, 8}, r.output().data().shape().dims());
+    assertTrue(r.hN().contentEquals(h0.detach()));
+    r.hN().sum().backward();
+    assertTrue(h0.grad().contentEquals(Tensor.onesLike(h0)), "h_n = h0, so dh0 = dh_n");
+    assertArrayEquals(new int[] {0, 2, 8}, Packing.padPackedSequence(r.output()).output().shape().dims());
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
   void noGradRecordsNothing(RnnMode mode) {
     RnnBase rnn = make(mode, RnnConfig.builder(3, 4).numLayers(2).build(), 8);
     Tensor x = Tensor.randn(new Generator(9), 3, 2, 3);
@@ -155,6 +170,28 @@ class RnnInvariantsTest {
     assertTrue(b.output().contentEquals(a.output().transpose(0, 1)));
     assertTrue(b.hN().contentEquals(a.hN()));
     assertArrayEquals(new int[] {2, 2, 4}, b.hN().shape().dims());
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void threadCountDoesNotChangeABit(RnnMode mode) {
+    int before = dev.rnn4j.util.Parallel.threads();
+    Tensor[][] results = new Tensor[2][];
+    for (int threads = 1; threads <= 2; threads++) {
+      dev.rnn4j.util.Parallel.setThreads(threads);
+      try {
+        RnnBase rnn = make(mode, RnnConfig.builder(4, 64).bidirectional(true).build(), 12);
+        Tensor x = Tensor.randn(new Generator(13), 3, 1100, 4).requiresGrad(true); // enough rows to split for every mode
+        RnnOutput<Tensor> r = padded(rnn, x, null, null);
+        r.output().sum().add(r.hN().sum()).backward();
+        results[threads - 1] = new Tensor[] {r.output(), r.hN(), x.grad(), rnn.parameters().get(1).grad()};
+      } finally {
+        dev.rnn4j.util.Parallel.setThreads(before);
+      }
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertTrue(results[0][i].contentEquals(results[1][i]), "result " + i + " differs between 1 and 2 threads");
+    }
   }
 
   private static void copy(Tensor from, Tensor to) {
