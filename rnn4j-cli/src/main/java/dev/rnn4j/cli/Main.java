@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
     versionProvider = InfoCommand.Version.class,
     description = "Recurrent neural networks in pure Java, exact to PyTorch.",
     subcommands = {
-      InfoCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
+      TrainCommand.class, GenerateCommand.class, EvalCommand.class, DemoCommand.class, InspectCommand.class,
+      ConvertCommand.class, BenchCommand.class, InfoCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -28,6 +30,14 @@ public final class Main implements Runnable {
   /** Builds the command line with rnn4j's error handling. Tests call this instead of {@link #main}. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // A mistyped option or value gets one line naming it and where help is, not the whole usage text.
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine cmd = ex.getCommandLine();
+          cmd.getErr().println("rnn4j " + cmd.getCommandName() + ": " + ex.getMessage()
+              + " (see 'rnn4j " + (cmd.getCommandName().equals("rnn4j") ? "" : cmd.getCommandName() + " ") + "--help')");
+          return 2;
+        });
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
           boolean trace = Boolean.getBoolean("rnn4j.stacktrace") || System.getenv("RNN4J_STACKTRACE") != null;

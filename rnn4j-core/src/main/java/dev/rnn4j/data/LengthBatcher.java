@@ -13,16 +13,30 @@ import java.util.List;
  */
 public final class LengthBatcher {
   private final List<int[]> sequences;
+  private final int[] lossFrom; // per sequence, or null
   private final int batchSize;
 
   public LengthBatcher(List<int[]> sequences, int batchSize) {
+    this(sequences, null, batchSize);
+  }
+
+  /**
+   * @param lossFrom per sequence, the first target position the loss counts (earlier targets become
+   *     {@code <pad>}); null counts every target
+   */
+  public LengthBatcher(List<int[]> sequences, int[] lossFrom, int batchSize) {
     if (sequences.isEmpty()) {
       throw new IllegalArgumentException("the corpus has no sequences");
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     }
+    if (lossFrom != null && lossFrom.length != sequences.size()) {
+      throw new IllegalArgumentException(
+          "expected one loss start per sequence (" + sequences.size() + "), got " + lossFrom.length);
+    }
     this.sequences = List.copyOf(sequences);
+    this.lossFrom = lossFrom == null ? null : lossFrom.clone();
     this.batchSize = batchSize;
   }
 
@@ -53,12 +67,23 @@ public final class LengthBatcher {
         src[i - lo] = order[i];
         seqs[i - lo] = sequences.get(order[i]);
       }
-      batches.add(SequenceBatch.of(seqs, src));
+      batches.add(SequenceBatch.of(seqs, lossFromOf(src), src));
     }
     int[] batchOrder = Shuffle.permutation(batches.size(), gen);
     List<SequenceBatch> out = new ArrayList<>(batches.size());
     for (int i : batchOrder) {
       out.add(batches.get(i));
+    }
+    return out;
+  }
+
+  private int[] lossFromOf(int[] src) {
+    if (lossFrom == null) {
+      return null;
+    }
+    int[] out = new int[src.length];
+    for (int i = 0; i < src.length; i++) {
+      out[i] = lossFrom[src[i]];
     }
     return out;
   }
@@ -80,7 +105,7 @@ public final class LengthBatcher {
         src[i - lo] = order[i];
         seqs[i - lo] = sequences.get(order[i]);
       }
-      out.add(SequenceBatch.of(seqs, src));
+      out.add(SequenceBatch.of(seqs, lossFromOf(src), src));
     }
     return out;
   }

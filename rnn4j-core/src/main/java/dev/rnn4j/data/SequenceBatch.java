@@ -5,7 +5,7 @@ import dev.rnn4j.tensor.Tensor;
 /**
  * A batch of language-model examples sorted by decreasing length, ready to pack (PyTorch's
  * {@code pack_padded_sequence(..., enforce_sorted=True)}). Example {@code b} is the sequence {@code s}: its inputs
- * are {@code <bos> s} and its targets {@code s <eos>}, both of length {@code lengths[b] = |s| + 1}.
+ * are {@code <bos> s} and its targets {@code s <eos>} (see {@link #of} for masking), both of length {@code lengths[b] = |s| + 1}.
  *
  * <p>Legend: {@code T} the longest length, {@code B} the batch size.
  *
@@ -30,8 +30,12 @@ public record SequenceBatch(
     return packedTargets.numel();
   }
 
-  /** Builds the batch of {@code seqs} (already sorted by decreasing length). */
-  static SequenceBatch of(int[][] seqs, int[] sourceIndices) {
+  /**
+   * Builds the batch of {@code seqs} (already sorted by decreasing length). Targets before {@code lossFrom[b]} (the
+   * prompt part of a sequence, e.g. the question of a question/answer pair) are {@code <pad>}, so the loss ignores
+   * them; {@code lossFrom} may be null (every target counts).
+   */
+  static SequenceBatch of(int[][] seqs, int[] lossFrom, int[] sourceIndices) {
     int b = seqs.length;
     int[] lengths = new int[b];
     for (int i = 0; i < b; i++) {
@@ -49,7 +53,8 @@ public record SequenceBatch(
       total += lengths[i];
       for (int k = 0; k < lengths[i]; k++) {
         in[k * b + i] = k == 0 ? Vocabulary.BOS_ID : seqs[i][k - 1];
-        tg[k * b + i] = k == lengths[i] - 1 ? Vocabulary.EOS_ID : seqs[i][k];
+        boolean masked = lossFrom != null && k < lossFrom[i];
+        tg[k * b + i] = masked ? Vocabulary.PAD_ID : k == lengths[i] - 1 ? Vocabulary.EOS_ID : seqs[i][k];
         batchSizes[k]++;
       }
     }

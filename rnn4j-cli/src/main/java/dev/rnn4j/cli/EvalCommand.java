@@ -1,0 +1,60 @@
+package dev.rnn4j.cli;
+
+import com.google.gson.JsonObject;
+import dev.rnn4j.data.LengthBatcher;
+import dev.rnn4j.data.TextCorpus;
+import dev.rnn4j.task.AdditionEval;
+import dev.rnn4j.train.Trainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rnn4j eval}: loss and perplexity of a checkpoint on a text file, or on its built-in task's held-out set. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Loss and perplexity of a checkpoint (and accuracy on the built-in task).")
+final class EvalCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--checkpoint", required = true, description = "checkpoint directory (or the run directory holding it)")
+  Path checkpoint;
+
+  @Option(names = "--data", description = "UTF-8 text file to score, one sequence per line (default: the built-in task's held-out problems)")
+  Path data;
+
+  @Option(names = "--max-len", defaultValue = "256", description = "longest sequence in tokens (default: ${DEFAULT-VALUE})")
+  int maxLen;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
+  int batchSize;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    Checkpoints.Loaded l = Checkpoints.load(checkpoint);
+    if (data != null) {
+      String text = RunData.readUtf8(data);
+      List<int[]> seqs = TextCorpus.lines(text, l.tokenizer(), maxLen);
+      if (seqs.isEmpty()) {
+        throw new IllegalArgumentException("the corpus " + data + " is empty (no non-blank line)");
+      }
+      double[] r = Trainer.validationLoss(l.model(), new LengthBatcher(seqs, batchSize));
+      out.printf("%s: loss %.4f nats/token, perplexity %.3f over %d tokens%n", data, r[0], Math.exp(r[0]), (long) r[1]);
+      return 0;
+    }
+    JsonObject extra = l.contents().trainerState().getAsJsonObject("extra");
+    if (extra == null || !extra.has("kind") || !extra.get("kind").getAsString().equals("addition")) {
+      throw new IllegalArgumentException("this checkpoint was not trained on the built-in task; pass --data FILE");
+    }
+    RunData rd = RunData.build(extra, l.tokenizer(), batchSize);
+    double[] r = Trainer.validationLoss(l.model(), rd.validation());
+    double acc = AdditionEval.accuracy(l.model(), rd.task(), rd.heldOut(), 256);
+    out.printf("held-out addition problems: loss %.4f nats/token, perplexity %.3f, exact-match accuracy %.1f%% (%d problems)%n",
+        r[0], Math.exp(r[0]), 100 * acc, rd.heldOut().size());
+    return 0;
+  }
+}

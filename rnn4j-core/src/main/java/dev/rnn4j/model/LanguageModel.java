@@ -1,0 +1,168 @@
+package dev.rnn4j.model;
+
+import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.data.Vocabulary;
+import dev.rnn4j.generate.StepModel;
+import dev.rnn4j.nn.Dropout;
+import dev.rnn4j.nn.Embedding;
+import dev.rnn4j.nn.Linear;
+import dev.rnn4j.nn.Module;
+import dev.rnn4j.nn.rnn.Gru;
+import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.Rnn;
+import dev.rnn4j.nn.rnn.RnnBase;
+import dev.rnn4j.nn.rnn.RnnConfig;
+import dev.rnn4j.nn.rnn.RnnOutput;
+import dev.rnn4j.nn.rnn.pack.PackedSequence;
+import dev.rnn4j.nn.rnn.pack.Packing;
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Shape;
+import dev.rnn4j.tensor.Tensor;
+
+/**
+ * A recurrent language model: {@code Embedding -> RNN/LSTM/GRU -> Dropout -> Linear}, the notebook's GRU language
+ * model and PyTorch's word_language_model, with the state dict names {@code embedding.weight},
+ * {@code rnn.weight_ih_l0}, ..., {@code decoder.weight}, {@code decoder.bias}.
+ *
+ * <p>Legend: {@code T} steps, {@code B} batch, {@code E} embedding size, {@code H_out} the recurrent output size,
+ * {@code V} vocabulary, {@code N} packed rows. Training runs packed batches ({@link #forwardPacked}), so no step is
+ * computed on padding; generation runs one step at a time through {@link StepModel} with explicit state.
+ */
+public final class LanguageModel extends Module implements StepModel<LanguageModel.State> {
+  /** The recurrent state: {@code h (numLayers, B, H_out)} and, for LSTM, {@code c (numLayers, B, H)}. */
+  public record State(Tensor h, Tensor c) {
+    /** The same values cut off from the graph (truncated backpropagation through time). */
+    public State detach() {
+      return new State(h.detach(), c == null ? null : c.detach());
+    }
+  }
+
+  /** The packed outputs of a forward pass and the final state (caller's batch order). */
+  public record PackedOutput(Tensor logits, State state) {}
+
+  private final LanguageModelConfig config;
+  private final Embedding embedding;
+  private final RnnBase rnn;
+  private final Dropout drop;
+  private final Linear decoder;
+
+  /** Builds the model with every parameter drawn from {@code gen}; dropout later draws from it too. */
+  public LanguageModel(LanguageModelConfig config, Generator gen) {
+    this.config = config;
+    this.embedding = registerModule(
+        "embedding", new Embedding(config.vocabSize(), config.embeddingSize(), Vocabulary.PAD_ID, gen));
+    RnnConfig rc = RnnConfig.builder(config.embeddingSize(), config.hiddenSize())
+        .numLayers(config.numLayers())
+        .dropout(config.numLayers() > 1 ? config.dropout() : 0)
+        .projSize(config.projSize())
+        .build();
+    this.rnn = registerModule("rnn", switch (config.modelType()) {
+      case "lstm" -> new Lstm(rc, gen);
+      case "gru" -> new Gru(rc, gen);
+      default -> new Rnn(rc, gen);
+    });
+    this.drop = new Dropout(config.dropout(), gen); // no parameters: not registered, follows train()/eval() below
+    this.decoder = registerModule("decoder", new Linear(config.outputSize(), config.vocabSize(), gen));
+  }
+
+  public LanguageModelConfig config() {
+    return config;
+  }
+
+  @Override
+  public Module train(boolean mode) {
+    super.train(mode);
+    if (drop != null) {
+      drop.train(mode);
+    }
+    return this;
+  }
+
+  private boolean isLstm() {
+    return rnn instanceof Lstm;
+  }
+
+  /**
+   * Logits for a sorted padded batch of token ids, computed on the packed rows only.
+   *
+   * @param inputs int64 {@code [T, B]} time-major, examples sorted by decreasing length
+   * @param lengths per example, non-increasing
+   * @param state initial state or {@code null} for zeros
+   * @return logits {@code [N, V]} in packed order, and the final state
+   */
+  public PackedOutput forwardPacked(Tensor inputs, int[] lengths, State state) {
+    Tensor emb = embedding.forward(inputs); // (T, B, E)
+    PackedSequence packed = Packing.packPaddedSequence(emb, lengths, false, true);
+    Tensor h0 = state == null ? null : state.h();
+    Tensor c0 = state == null ? null : state.c();
+    RnnOutput<PackedSequence> out;
+    if (rnn instanceof Lstm l) {
+      out = l.forward(packed, h0, c0);
+    } else if (rnn instanceof Gru g) {
+      out = g.forward(packed, h0);
+    } else {
+      out = ((Rnn) rnn).forward(packed, h0);
+    }
+    Tensor hidden = drop.forward(out.output().data()); // (N, H_out)
+    return new PackedOutput(decoder.forward(hidden), new State(out.hN(), out.cN())); // (N, V)
+  }
+
+  /** Logits for a full padded batch {@code [T, B]} (every column of length T, e.g. a BPTT chunk): {@code [T*B, V]}. */
+  public PackedOutput forwardFull(Tensor inputs, State state) {
+    int[] lengths = new int[inputs.size(1)];
+    java.util.Arrays.fill(lengths, inputs.size(0));
+    return forwardPacked(inputs, lengths, state); // equal lengths: packed order is time-major, as the padded layout
+  }
+
+  @Override
+  public int vocabSize() {
+    return config.vocabSize();
+  }
+
+  @Override
+  public State initialState(int batchSize) {
+    Tensor h = Tensor.zeros(config.numLayers(), batchSize, config.outputSize());
+    Tensor c = isLstm() ? Tensor.zeros(config.numLayers(), batchSize, config.hiddenSize()) : null;
+    return new State(h, c);
+  }
+
+  /** One step for generation (no graph is recorded): tokens {@code [B]} to logits {@code [B * V]}. */
+  @Override
+  public Output<State> step(long[] tokens, State state) {
+    try (GradMode g = GradMode.disable()) {
+      Tensor ids = Tensor.ofLongs(tokens, 1, tokens.length);
+      int[] lengths = new int[tokens.length];
+      java.util.Arrays.fill(lengths, 1);
+      PackedOutput out = forwardPacked(ids, lengths, state);
+      return new Output<>(out.logits().data(), out.state());
+    }
+  }
+
+  @Override
+  public State select(State state, int[] rows) {
+    return new State(selectRows(state.h(), rows), state.c() == null ? null : selectRows(state.c(), rows));
+  }
+
+  /** Rows {@code rows} of dim 1 of a {@code (layers, B, X)} tensor. */
+  private static Tensor selectRows(Tensor t, int[] rows) {
+    int layers = t.size(0);
+    int b = t.size(1);
+    int x = t.size(2);
+    float[] src = t.data();
+    float[] dst = new float[layers * rows.length * x];
+    for (int l = 0; l < layers; l++) {
+      for (int i = 0; i < rows.length; i++) {
+        if (rows[i] < 0 || rows[i] >= b) {
+          throw new IllegalArgumentException("row " + rows[i] + " out of range for a state of batch " + b);
+        }
+        System.arraycopy(src, (l * b + rows[i]) * x, dst, (l * rows.length + i) * x, x);
+      }
+    }
+    return Tensor.wrap(dst, new Shape(layers, rows.length, x));
+  }
+
+  @Override
+  public String toString() {
+    return "LanguageModel(" + embedding + ", " + rnn + ", " + drop + ", " + decoder + ")";
+  }
+}

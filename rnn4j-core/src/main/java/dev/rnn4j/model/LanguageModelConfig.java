@@ -1,0 +1,85 @@
+package dev.rnn4j.model;
+
+import com.google.gson.JsonObject;
+import java.util.Locale;
+
+/**
+ * What builds a {@link LanguageModel}: the recurrent layer type and sizes. Written to {@code config.json} together
+ * with the parameter naming scheme, so a checkpoint says how to read it.
+ *
+ * @param modelType {@code rnn} (tanh), {@code lstm} or {@code gru}
+ * @param vocabSize tokens, {@code V}
+ * @param embeddingSize {@code E}
+ * @param hiddenSize {@code H}
+ * @param numLayers stacked recurrent layers
+ * @param dropout between recurrent layers and on the last layer's output (training only)
+ * @param projSize LSTM projection size (0 = none)
+ */
+public record LanguageModelConfig(
+    String modelType, int vocabSize, int embeddingSize, int hiddenSize, int numLayers, double dropout, int projSize) {
+  /** The parameter names the model registers, in order (also written to config.json). */
+  public static final String NAMING =
+      "embedding.weight (V, E); rnn.weight_ih_l{k}, rnn.weight_hh_l{k}, rnn.bias_ih_l{k}, rnn.bias_hh_l{k}"
+          + " [, rnn.weight_hr_l{k}] as torch.nn.RNN/LSTM/GRU; decoder.weight (V, H_out), decoder.bias (V)";
+
+  public LanguageModelConfig {
+    modelType = modelType.toLowerCase(Locale.ROOT);
+    if (!modelType.equals("rnn") && !modelType.equals("lstm") && !modelType.equals("gru")) {
+      throw new IllegalArgumentException("model type must be rnn, lstm or gru, got '" + modelType + "'");
+    }
+    positive("vocabulary size", vocabSize);
+    positive("embedding size", embeddingSize);
+    positive("hidden size", hiddenSize);
+    positive("number of layers", numLayers);
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+    }
+    if (projSize < 0 || (projSize > 0 && !modelType.equals("lstm"))) {
+      throw new IllegalArgumentException("projSize must be 0, or positive for lstm only; got " + projSize + " for " + modelType);
+    }
+    if (projSize >= hiddenSize) {
+      throw new IllegalArgumentException("projSize has to be smaller than hiddenSize " + hiddenSize + ", got " + projSize);
+    }
+  }
+
+  private static void positive(String what, int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(what + " must be positive, got " + v);
+    }
+  }
+
+  /** Size of each step's output, {@code projSize} when set, else {@code hiddenSize}. */
+  public int outputSize() {
+    return projSize > 0 ? projSize : hiddenSize;
+  }
+
+  public JsonObject toJson() {
+    JsonObject o = new JsonObject();
+    o.addProperty("architecture", "rnn4j.LanguageModel");
+    o.addProperty("model_type", modelType);
+    o.addProperty("vocab_size", vocabSize);
+    o.addProperty("embedding_size", embeddingSize);
+    o.addProperty("hidden_size", hiddenSize);
+    o.addProperty("num_layers", numLayers);
+    o.addProperty("dropout", dropout);
+    o.addProperty("proj_size", projSize);
+    o.addProperty("parameter_names", NAMING);
+    return o;
+  }
+
+  /** Reads {@link #toJson()}'s output; a missing or malformed field is an error naming it. */
+  public static LanguageModelConfig fromJson(JsonObject o) {
+    if (!o.has("architecture") || !o.get("architecture").getAsString().equals("rnn4j.LanguageModel")) {
+      throw new IllegalArgumentException(
+          "config.json does not describe an rnn4j.LanguageModel (architecture = " + o.get("architecture") + ")");
+    }
+    try {
+      return new LanguageModelConfig(
+          o.get("model_type").getAsString(), o.get("vocab_size").getAsInt(), o.get("embedding_size").getAsInt(),
+          o.get("hidden_size").getAsInt(), o.get("num_layers").getAsInt(), o.get("dropout").getAsDouble(),
+          o.get("proj_size").getAsInt());
+    } catch (NullPointerException | UnsupportedOperationException | IllegalStateException | NumberFormatException e) {
+      throw new IllegalArgumentException("config.json is missing a field or has a malformed one: " + o);
+    }
+  }
+}

@@ -1,0 +1,274 @@
+package dev.rnn4j.train;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.data.LengthBatcher;
+import dev.rnn4j.data.SequenceBatch;
+import dev.rnn4j.data.Tokenizer;
+import dev.rnn4j.data.Vocabulary;
+import dev.rnn4j.io.Checkpoint;
+import dev.rnn4j.loss.Losses;
+import dev.rnn4j.loss.Reduction;
+import dev.rnn4j.model.LanguageModel;
+import dev.rnn4j.model.LanguageModelConfig;
+import dev.rnn4j.optim.Adam;
+import dev.rnn4j.optim.AdamW;
+import dev.rnn4j.optim.GradClip;
+import dev.rnn4j.optim.LrSchedule;
+import dev.rnn4j.optim.Optimizer;
+import dev.rnn4j.optim.RmsProp;
+import dev.rnn4j.optim.Sgd;
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training loop of a {@link LanguageModel} on length-bucketed packed batches: schedule, forward, cross-entropy
+ * on the packed rows (padding and masked prompt targets ignored), backward, global-norm clipping, optimizer step;
+ * validation loss/perplexity (and task metrics) at intervals; metrics to {@code metrics.jsonl}; checkpoints to
+ * {@code <out>/checkpoint}.
+ *
+ * <p><b>Reproducible resume.</b> Every random choice comes from two generators: the model's (initialisation and
+ * dropout) and the data's (shuffling). A checkpoint stores the model generator's state, the data generator's state at
+ * the start of the current epoch and the position in it; {@link #resume} rebuilds the epoch from that state, so an
+ * interrupted and resumed run takes exactly the steps of an uninterrupted one (bitwise, with one thread).
+ */
+public final class Trainer {
+  /** Progress callbacks. */
+  public interface Listener {
+    default void onStep(StepInfo info) {}
+
+    default void onEval(long step, Map<String, Double> metrics) {}
+  }
+
+  /** One optimizer step's numbers. */
+  public record StepInfo(long step, long totalSteps, double loss, int tokens, double lr, double gradNorm) {}
+
+  /** Extra validation metrics (e.g. the built-in task's accuracy), computed in eval mode. */
+  @FunctionalInterface
+  public interface Evaluator {
+    Map<String, Double> evaluate(LanguageModel model);
+  }
+
+  private final LanguageModel model;
+  private final Generator modelGen;
+  private final Generator dataGen;
+  private final LengthBatcher train;
+  private final LengthBatcher validation; // may be null
+  private final TrainConfig cfg;
+  private final Tokenizer tokenizer;
+  private final Path outDir;
+  private final Evaluator evaluator; // may be null
+  private final JsonObject extraState;
+  private final Optimizer opt;
+  private final LrSchedule schedule;
+  private long step;
+  private int epoch;
+  private int batchInEpoch;
+  private long[] epochStartRng;
+  private List<SequenceBatch> epochBatches;
+
+  /**
+   * @param modelGen the generator the model was built with (it also drives dropout)
+   * @param extraState anything the caller needs back on resume (e.g. the data source), stored in trainer_state.json
+   */
+  public Trainer(
+      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, TrainConfig cfg,
+      Tokenizer tokenizer, Path outDir, Evaluator evaluator, JsonObject extraState) {
+    this.model = model;
+    this.modelGen = modelGen;
+    this.dataGen = new Generator(cfg.seed() ^ 0x5DEECE66DL);
+    this.train = train;
+    this.validation = validation;
+    this.cfg = cfg;
+    this.tokenizer = tokenizer;
+    this.outDir = outDir;
+    this.evaluator = evaluator;
+    this.extraState = extraState == null ? new JsonObject() : extraState;
+    this.opt = optimizer(model, cfg);
+    this.schedule = schedule(cfg);
+  }
+
+  static Optimizer optimizer(LanguageModel m, TrainConfig c) {
+    Map<String, Tensor> p = m.namedParameters();
+    return switch (c.optimizer()) {
+      case "adamw" -> new AdamW(p, new Adam.Options(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay(), false));
+      case "sgd" -> new Sgd(p, new Sgd.Options(c.lr(), 0.9, 0, c.weightDecay(), false));
+      case "rmsprop" -> new RmsProp(p, new RmsProp.Options(c.lr(), 0.99, 1e-8, c.weightDecay(), 0, false));
+      default -> new Adam(p, new Adam.Options(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay(), false));
+    };
+  }
+
+  static LrSchedule schedule(TrainConfig c) {
+    long warm = Math.min(c.warmupSteps(), c.steps() - 1L);
+    LrSchedule after = switch (c.schedule()) {
+      case "constant" -> LrSchedule.constant(c.lr());
+      case "step" -> LrSchedule.step(c.lr(), Math.max(1, (int) ((c.steps() - warm) / 4)), 0.5);
+      default -> LrSchedule.cosine(c.lr(), Math.max(1, c.steps() - warm), c.minLr());
+    };
+    return warm <= 0 ? after : LrSchedule.sequential(List.of(LrSchedule.linear(c.lr(), 0.01, 1.0, warm), after), warm);
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public Optimizer optimizerForTest() {
+    return opt;
+  }
+
+  /** Trains until {@code untilStep} (at most the configured steps), then writes a checkpoint. */
+  public void run(long untilStep, Listener listener) throws IOException {
+    long end = Math.min(untilStep, cfg.steps());
+    Listener l = listener == null ? new Listener() {} : listener;
+    List<Tensor> params = model.parameters();
+    Files.createDirectories(outDir);
+    try (Writer metrics = Files.newBufferedWriter(
+        outDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      while (step < end) {
+        if (epochBatches == null || batchInEpoch == epochBatches.size()) {
+          if (epochBatches != null) {
+            epoch++;
+          }
+          epochStartRng = dataGen.snapshot();
+          epochBatches = train.epoch(dataGen);
+          batchInEpoch = 0;
+        }
+        SequenceBatch batch = epochBatches.get(batchInEpoch++);
+        double lr = schedule.lr(step);
+        opt.setLr(lr);
+        model.train();
+        opt.zeroGrad();
+        Tensor logits = model.forwardPacked(batch.inputs(), batch.lengths(), null).logits(); // (N, V)
+        Tensor loss = Losses.crossEntropy(logits, batch.packedTargets(), Vocabulary.PAD_ID, Reduction.MEAN, 0);
+        loss.backward();
+        double norm = cfg.clip() > 0 ? GradClip.clipGradNorm(params, cfg.clip(), 2) : Double.NaN;
+        opt.step();
+        step++;
+        StepInfo info = new StepInfo(step, cfg.steps(), loss.item(), batch.numTokens(), lr, norm);
+        JsonObject line = new JsonObject();
+        line.addProperty("step", step);
+        line.addProperty("loss", info.loss());
+        line.addProperty("lr", lr);
+        line.addProperty("tokens", info.tokens());
+        if (!Double.isNaN(norm)) {
+          line.addProperty("grad_norm", norm);
+        }
+        metrics.write(line + "\n");
+        l.onStep(info);
+        if ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || step == cfg.steps()) {
+          Map<String, Double> m = evaluate();
+          JsonObject e = new JsonObject();
+          e.addProperty("step", step);
+          m.forEach(e::addProperty);
+          metrics.write(e + "\n");
+          metrics.flush();
+          l.onEval(step, m);
+        }
+        if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == end) {
+          metrics.flush();
+          saveCheckpoint(outDir.resolve("checkpoint"));
+        }
+      }
+    }
+  }
+
+  /** Validation loss and perplexity over the validation set, plus the evaluator's metrics; eval mode, no graph. */
+  public Map<String, Double> evaluate() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    model.eval();
+    try (GradMode g = GradMode.disable()) {
+      if (validation != null) {
+        double[] lossTokens = validationLoss(model, validation);
+        m.put("val_loss", lossTokens[0]);
+        m.put("val_ppl", Math.exp(lossTokens[0]));
+      }
+      if (evaluator != null) {
+        m.putAll(evaluator.evaluate(model));
+      }
+    } finally {
+      model.train();
+    }
+    return m;
+  }
+
+  /** Mean loss per counted token over {@code data} and the token count. */
+  public static double[] validationLoss(LanguageModel model, LengthBatcher data) {
+    double total = 0;
+    long tokens = 0;
+    try (GradMode g = GradMode.disable()) {
+      for (SequenceBatch b : data.inOrder()) {
+        Tensor logits = model.forwardPacked(b.inputs(), b.lengths(), null).logits();
+        total += Losses.crossEntropy(logits, b.packedTargets(), Vocabulary.PAD_ID, Reduction.SUM, 0).item();
+        for (long t : b.packedTargets().longData()) {
+          tokens += t == Vocabulary.PAD_ID ? 0 : 1;
+        }
+      }
+    }
+    return new double[] {total / Math.max(1, tokens), tokens};
+  }
+
+  /** Writes model, config, vocabulary, optimizer and trainer state to {@code dir}, atomically. */
+  public void saveCheckpoint(Path dir) throws IOException {
+    JsonObject state = new JsonObject();
+    state.addProperty("step", step);
+    state.addProperty("epoch", epoch);
+    state.addProperty("batch_in_epoch", batchInEpoch);
+    state.add("epoch_start_rng", longs(epochStartRng == null ? dataGen.snapshot() : epochStartRng));
+    state.add("model_rng", longs(modelGen.snapshot()));
+    state.add("train_config", cfg.toJson());
+    state.add("extra", extraState);
+    Checkpoint.write(dir, new Checkpoint.Contents(
+        model.stateDict(), model.config().toJson(), tokenizer.toJson(), opt.stateDict(), state));
+  }
+
+  /**
+   * Continues from a checkpoint written by {@link #saveCheckpoint}: loads parameters, optimizer state, generators and
+   * the position in the epoch. The trainer must be built with the same model configuration, data and train config.
+   */
+  public void resume(Checkpoint.Contents c) {
+    LanguageModelConfig saved = LanguageModelConfig.fromJson(c.config());
+    if (!saved.equals(model.config())) {
+      throw new IllegalArgumentException(
+          "the checkpoint holds a " + saved + ", but this run builds a " + model.config());
+    }
+    model.loadStateDict(c.model(), true);
+    opt.loadStateDict(c.optimizer());
+    JsonObject s = c.trainerState();
+    step = s.get("step").getAsLong();
+    epoch = s.get("epoch").getAsInt();
+    batchInEpoch = s.get("batch_in_epoch").getAsInt();
+    epochStartRng = toLongs(s.getAsJsonArray("epoch_start_rng"));
+    modelGen.restore(toLongs(s.getAsJsonArray("model_rng")));
+    dataGen.restore(epochStartRng);
+    epochBatches = train.epoch(dataGen); // the same epoch as before the interruption; continue at batchInEpoch
+    if (batchInEpoch > epochBatches.size()) {
+      throw new IllegalArgumentException("the checkpoint's position in the epoch does not fit this data");
+    }
+  }
+
+  private static JsonArray longs(long[] v) {
+    JsonArray a = new JsonArray();
+    for (long x : v) {
+      a.add(x);
+    }
+    return a;
+  }
+
+  private static long[] toLongs(JsonArray a) {
+    long[] v = new long[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = a.get(i).getAsLong();
+    }
+    return v;
+  }
+}
