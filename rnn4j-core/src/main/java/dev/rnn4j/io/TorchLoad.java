@@ -4,7 +4,6 @@ import dev.rnn4j.io.TorchUnpickler.StorageRef;
 import dev.rnn4j.io.TorchUnpickler.TensorRef;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -114,6 +113,8 @@ public final class TorchLoad {
       zip = new ZipFile(file.toFile());
     } catch (ZipException e) {
       throw new TorchLoadException(where + ": broken zip archive (" + e.getMessage() + "); truncated file?", e);
+    } catch (IllegalArgumentException e) { // ZipFile's "MALFORMED" entry names
+      throw new TorchLoadException(where + ": broken zip archive (" + e.getMessage() + ")", e);
     }
     try (zip) {
       ZipEntry pkl = null;
@@ -176,6 +177,11 @@ public final class TorchLoad {
       throw e; // a real I/O problem (missing file, permissions), not a malformed archive
     } catch (IOException e) {
       throw malformed(where, "broken or truncated zip archive", e);
+    } catch (IllegalArgumentException e) {
+      if (e instanceof TorchLoadException) {
+        throw e;
+      }
+      throw malformed(where, "broken zip archive", e); // ZipFile reports undecodable entry names this way
     }
   }
 
@@ -278,7 +284,7 @@ public final class TorchLoad {
 
   // ---------------------------------------------------------------------------------------------- shared
 
-  private static TorchLoadException malformed(String where, String what, IOException e) {
+  private static TorchLoadException malformed(String where, String what, Exception e) {
     String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new TorchLoadException((msg.startsWith(where) ? msg : where + ": " + what + " (" + msg + ")"), e);
   }

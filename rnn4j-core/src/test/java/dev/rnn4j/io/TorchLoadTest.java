@@ -52,6 +52,52 @@ class TorchLoadTest {
   }
 
   @Test
+  void parametersSavedDirectlyGoThroughRebuildParameter() throws IOException {
+    Map<String, Tensor> st = SafeTensors.read(FixtureFiles.path("interchange_emblinear.safetensors")).tensors();
+    assertSameTensors(st, TorchLoad.read(FixtureFiles.path("interchange_emblinear_params.pt")).tensors(), "params");
+  }
+
+  @Test
+  void bigEndianArchivesAreSwapped() throws IOException {
+    // Rewrite PyTorch's zip with a "big" byteorder record and every float storage byte-swapped.
+    Path src = FixtureFiles.path("interchange_rnn.pt");
+    Path dst = tmp.resolve("big.pt");
+    try (var in = new java.util.zip.ZipFile(src.toFile());
+        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(dst))) {
+      String prefix = null;
+      for (var e : java.util.Collections.list(in.entries())) {
+        byte[] b = in.getInputStream(e).readAllBytes();
+        prefix = e.getName().substring(0, e.getName().indexOf('/') + 1);
+        if (e.getName().contains("/data/")) {
+          for (int i = 0; i + 3 < b.length; i += 4) {
+            byte t0 = b[i];
+            byte t1 = b[i + 1];
+            b[i] = b[i + 3];
+            b[i + 1] = b[i + 2];
+            b[i + 2] = t1;
+            b[i + 3] = t0;
+          }
+        }
+        stored(out, e.getName(), b);
+      }
+      stored(out, prefix + "byteorder", "big".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    assertSameTensors(TorchLoad.read(src).tensors(), TorchLoad.read(dst).tensors(), "big-endian");
+  }
+
+  private static void stored(java.util.zip.ZipOutputStream out, String name, byte[] b) throws IOException {
+    var e = new java.util.zip.ZipEntry(name);
+    e.setMethod(java.util.zip.ZipEntry.STORED);
+    e.setSize(b.length);
+    var crc = new java.util.zip.CRC32();
+    crc.update(b);
+    e.setCrc(crc.getValue());
+    out.putNextEntry(e);
+    out.write(b);
+    out.closeEntry();
+  }
+
+  @Test
   void lstmKeysArePyTorchs() throws IOException {
     var c = TorchLoad.read(FixtureFiles.path("interchange_lstm.pt"));
     assertTrue(c.tensors().containsKey("weight_ih_l1_reverse"), c.tensors().keySet().toString());
