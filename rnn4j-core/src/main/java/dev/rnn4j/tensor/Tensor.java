@@ -600,6 +600,32 @@ public final class Tensor {
     return narrow(d, s, Math.max(e - s, 0));
   }
 
+  /**
+   * {@code torch.split(x, size, d)}: consecutive pieces of {@code size} along {@code d}, the last one smaller when
+   * the dim does not divide evenly.
+   */
+  public List<Tensor> split(int size, int d) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("split expects split_size be positive, got " + size);
+    }
+    int nd = shape.normalizeDim(d);
+    int n = size(nd);
+    List<Tensor> out = new java.util.ArrayList<>();
+    for (int start = 0; start < n || (n == 0 && out.isEmpty()); start += size) {
+      out.add(narrow(nd, start, Math.min(size, n - start)));
+    }
+    return out;
+  }
+
+  /** {@code torch.chunk(x, chunks, d)}: {@code ceil(size / chunks)} elements per piece, as PyTorch splits. */
+  public List<Tensor> chunk(int chunks, int d) {
+    if (chunks <= 0) {
+      throw new IllegalArgumentException("chunk expects `chunks` to be greater than 0, got: " + chunks);
+    }
+    int n = size(d);
+    return split(Math.max(1, (n + chunks - 1) / chunks), d);
+  }
+
   /** Index {@code i} along {@code d}, removing that dim: {@code x[:, i]} for {@code d = 1}. */
   public Tensor select(int d, int i) {
     int nd = shape.normalizeDim(d);
