@@ -65,7 +65,8 @@ class TensorApiTest {
     assertError("int64 index", () -> x.indexSelect(0, Tensor.of(0f)));
     assertError("exceeds dimension size (3)", () -> x.narrow(1, 2, 2));
     assertError("Expected size 3 but got size 4", () -> Tensor.cat(0, x, Tensor.zeros(1, 4)));
-    assertError("index 5 is out of bounds for dimension 1 with size 3", () -> x.gather(1, Tensor.ofLongs(new long[] {5}, 1, 1)));
+    assertError("index 5 is out of bounds for dimension 1 with size 3",
+        () -> x.gather(1, Tensor.ofLongs(new long[] {5}, 1, 1)));
     assertError("bool mask", () -> x.maskedFill(Tensor.zeros(2, 3), 1));
     assertError("boolean tensor", () -> Tensor.where(Tensor.zeros(2, 3), x, x));
     assertError("index 3 is out of bounds for dimension 0 with size 2", () -> x.get(3, 0));

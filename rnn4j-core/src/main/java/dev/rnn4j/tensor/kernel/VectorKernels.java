@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * once, in {@code Loops}, against {@code sp()}; each width is a subclass whose {@code sp()} returns a {@code static
  * final} species. That matters: C2 intrinsifies vector operations only when the species is a compile-time constant.
  * With the species held in an instance field every vector was boxed and {@code dot} on 2048 floats took 2.3-4.4 us;
- * through the monomorphic {@code sp()} (one width per process) it takes 140-190 ns (JDK 17 and 25, build machine). Each loop is the house template: a vector body up to {@code loopBound}, then a scalar tail. Only the
- * API subset shared by JDK 17 and JDK 25 is used (arrays, {@code fma}, {@code reduceLanes}).
+ * through the monomorphic {@code sp()} (one width per process) it takes 140-190 ns (JDK 17 and 25, build machine).
+ * Each loop is the house template: a vector body up to {@code loopBound}, then a scalar tail. Only API present in
+ * both JDK 17 and JDK 25 is used (arrays, {@code fma}, {@code reduceLanes}, {@code lanewise}, {@code blend}).
  *
  * <p>This class is loaded only when {@code jdk.incubator.vector} is in the boot layer; nothing else may reference it
  * directly.
