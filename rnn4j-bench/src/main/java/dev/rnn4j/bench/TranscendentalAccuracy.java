@@ -5,7 +5,8 @@ import dev.rnn4j.tensor.kernel.VectorKernels;
 
 /**
  * Error in float ulps of exp, tanh and sigmoid, scalar ({@link Math} in double, rounded to float) and lanewise
- * ({@link VectorKernels} at the preferred width), against a double-precision reference, over every 97th float bit pattern in [-20, 20] (exp:
+ * ({@link VectorKernels} at the preferred width), against a double-precision reference, over every 97th float bit
+ * pattern in [-20, 20] (exp:
  * [-80, 80]). Prints the maximum and mean ulp error of each.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp rnn4j-bench/target/rnn4j-benchmarks.jar

@@ -533,7 +533,7 @@ public final class Tensor {
     }
     perm[a] = b;
     perm[b] = a;
-    return permute(perm);
+    return Permute.apply(this, perm, "TransposeBackward0");
   }
 
   /** Transpose of a matrix (or a 1-D tensor unchanged), like {@code t()}. */
@@ -541,7 +541,7 @@ public final class Tensor {
     if (dim() > 2) {
       throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + dim() + "D");
     }
-    return dim() < 2 ? this : transpose(0, 1);
+    return dim() < 2 ? this : Permute.apply(this, new int[] {1, 0}, "TBackward0");
   }
 
   /** Reorders dims (copies). */
@@ -561,12 +561,12 @@ public final class Tensor {
     for (int i = 0, j = 0; i < r; i++) {
       s[i] = i == nd ? 1 : shape.size(j++);
     }
-    return View.apply(this, new Shape(s));
+    return View.apply(this, new Shape(s), "UnsqueezeBackward0");
   }
 
   /** Removes every dim of size 1. */
   public Tensor squeeze() {
-    return View.apply(this, new Shape(Arrays.stream(shape.dims()).filter(x -> x != 1).toArray()));
+    return View.apply(this, new Shape(Arrays.stream(shape.dims()).filter(x -> x != 1).toArray()), "SqueezeBackward0");
   }
 
   /** Removes dim {@code d} if its size is 1 (otherwise returns an equal view, as PyTorch does). */
@@ -576,7 +576,7 @@ public final class Tensor {
     }
     int nd = shape.normalizeDim(d);
     if (shape.size(nd) != 1) {
-      return View.apply(this, shape);
+      return View.apply(this, shape, "SqueezeBackward1");
     }
     int[] s = new int[dim() - 1];
     for (int i = 0, j = 0; i < dim(); i++) {
@@ -584,7 +584,7 @@ public final class Tensor {
         s[j++] = shape.size(i);
       }
     }
-    return View.apply(this, new Shape(s));
+    return View.apply(this, new Shape(s), "SqueezeBackward1");
   }
 
   /** Elements {@code [start, start+length)} along {@code d}. */
@@ -600,6 +600,32 @@ public final class Tensor {
     return narrow(d, s, Math.max(e - s, 0));
   }
 
+  /**
+   * {@code torch.split(x, size, d)}: consecutive pieces of {@code size} along {@code d}, the last one smaller when
+   * the dim does not divide evenly.
+   */
+  public List<Tensor> split(int size, int d) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("split expects split_size be positive, got " + size);
+    }
+    int nd = shape.normalizeDim(d);
+    int n = size(nd);
+    List<Tensor> out = new java.util.ArrayList<>();
+    for (int start = 0; start < n || (n == 0 && out.isEmpty()); start += size) {
+      out.add(Narrow.apply(this, nd, start, Math.min(size, n - start), "SplitBackward0"));
+    }
+    return out;
+  }
+
+  /** {@code torch.chunk(x, chunks, d)}: {@code ceil(size / chunks)} elements per piece, as PyTorch splits. */
+  public List<Tensor> chunk(int chunks, int d) {
+    if (chunks <= 0) {
+      throw new IllegalArgumentException("chunk expects `chunks` to be greater than 0, got: " + chunks);
+    }
+    int n = size(d);
+    return split(Math.max(1, (n + chunks - 1) / chunks), d);
+  }
+
   /** Index {@code i} along {@code d}, removing that dim: {@code x[:, i]} for {@code d = 1}. */
   public Tensor select(int d, int i) {
     int nd = shape.normalizeDim(d);
@@ -609,7 +635,14 @@ public final class Tensor {
       throw new IllegalArgumentException(
           "index " + i + " is out of bounds for dimension " + nd + " with size " + n);
     }
-    return narrow(nd, ii, 1).squeeze(nd);
+    Tensor row = narrow(nd, ii, 1);
+    int[] s = new int[dim() - 1];
+    for (int k = 0, j = 0; k < dim(); k++) {
+      if (k != nd) {
+        s[j++] = size(k);
+      }
+    }
+    return View.apply(row, new Shape(s), "SelectBackward0");
   }
 
   /** Rows picked by an int64 index tensor along {@code d}. */
@@ -623,13 +656,13 @@ public final class Tensor {
    */
   public Tensor index(Tensor index) {
     Tensor flat = index.dim() == 1 ? index : index.view(index.numel());
-    Tensor picked = indexSelect(0, flat);
+    Tensor picked = IndexSelect.apply(this, 0, flat, "IndexBackward0");
     int[] s = new int[index.dim() + dim() - 1];
     System.arraycopy(index.shape.dims(), 0, s, 0, index.dim());
     for (int i = 1; i < dim(); i++) {
       s[index.dim() + i - 1] = size(i);
     }
-    return index.dim() == 1 ? picked : picked.view(s);
+    return index.dim() == 1 ? picked : View.apply(picked, new Shape(s), "IndexBackward0");
   }
 
   /** Joins tensors along an existing dim. */
@@ -658,7 +691,7 @@ public final class Tensor {
       }
       u[i] = t.unsqueeze(d);
     }
-    return Cat.apply(List.of(u), d < 0 ? d + s0.rank() + 1 : d);
+    return Cat.apply(List.of(u), d < 0 ? d + s0.rank() + 1 : d, "StackBackward0");
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -724,9 +757,9 @@ public final class Tensor {
     return Unary.apply(Unary.Kind.SQRT, this);
   }
 
-  /** Elementwise square. */
+  /** Elementwise square: {@code pow(2)}, as PyTorch records it. */
   public Tensor square() {
-    return mul(this);
+    return pow(2);
   }
 
   /** {@code x ** exponent} elementwise: {@code torch.pow(x, exponent)}. */

@@ -133,7 +133,25 @@ class GraphTest {
     Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
     assertEquals("AddBackward0", x.add(1).gradFn().name());
     assertEquals("ViewBackward0", x.view(3, 2).gradFn().name());
-    assertEquals("PermuteBackward0", x.t().gradFn().name());
+    // As PyTorch 1.13 names them (checked with python3-torch).
+    assertEquals("TBackward0", x.t().gradFn().name());
+    assertEquals("TransposeBackward0", x.transpose(0, 1).gradFn().name());
+    assertEquals("UnsqueezeBackward0", x.unsqueeze(0).gradFn().name());
+    assertEquals("SqueezeBackward1", x.unsqueeze(0).squeeze(0).gradFn().name());
+    assertEquals("SelectBackward0", x.select(0, 1).gradFn().name());
+    assertEquals("IndexBackward0", x.index(Tensor.ofLongs(1, 0)).gradFn().name());
+    assertEquals("StackBackward0", Tensor.stack(java.util.List.of(x, x), 0).gradFn().name());
+    assertEquals("SplitBackward0", x.chunk(2, 1).get(0).gradFn().name());
+    assertEquals("PowBackward0", x.square().gradFn().name());
+    Tensor v = Tensor.of(1f, 2f, 3f).requiresGrad(true);
+    assertEquals("DotBackward0", v.matmul(v).gradFn().name());
+    assertEquals("MvBackward0", x.matmul(v).gradFn().name());
+    assertEquals("UnsafeViewBackward0", x.view(1, 2, 3).matmul(x.t()).gradFn().name());
+    Tensor w = Tensor.zeros(4, 3).requiresGrad(true);
+    Tensor b = Tensor.zeros(4).requiresGrad(true);
+    assertEquals("AddmmBackward0", dev.rnn4j.autograd.op.LinearOp.apply(x, w, b).gradFn().name());
+    assertEquals("MmBackward0", dev.rnn4j.autograd.op.LinearOp.apply(x, w, null).gradFn().name());
+    assertEquals("ViewBackward0", dev.rnn4j.autograd.op.LinearOp.apply(x.view(1, 2, 3), w, b).gradFn().name());
     assertEquals("MmBackward0", x.matmul(x.t()).gradFn().name());
     assertEquals("TanhBackward0", x.tanh().gradFn().name());
     assertEquals("CatBackward0", Tensor.cat(0, x, x).gradFn().name());

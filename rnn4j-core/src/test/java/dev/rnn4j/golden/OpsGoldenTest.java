@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.io.SafeTensors;
 import dev.rnn4j.nn.Dropout;
+import dev.rnn4j.nn.Embedding;
+import dev.rnn4j.nn.Linear;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.ValuesIndices;
-import dev.rnn4j.autograd.op.EmbeddingOp;
-import dev.rnn4j.autograd.op.LinearOp;
 import dev.rnn4j.testing.Approx;
 import dev.rnn4j.testing.Fixtures;
 import java.util.ArrayList;
@@ -85,9 +85,27 @@ class OpsGoldenTest {
     CASES.put("transpose", x -> x[0].transpose(0, 1));
     CASES.put("view", x -> x[0].view(3, -1));
     CASES.put("unsqueeze_squeeze", x -> x[0].unsqueeze(1).squeeze(-1));
-    CASES.put("linear_bias", x -> LinearOp.apply(x[0], x[1], x[2]));
-    CASES.put("linear_nobias", x -> LinearOp.apply(x[0], x[1], null));
-    CASES.put("embedding_pad", x -> EmbeddingOp.apply(x[0], x[1], 1));
+    // Module cases load the fixture's parameters through loadStateDict(strict) and put the module's own parameter
+    // tensors back into x, so their gradients are the ones compared.
+    CASES.put("linear_bias", x -> {
+      Linear lin = new Linear(4, 5, true, new Generator(1));
+      lin.loadStateDict(Map.of("weight", x[1], "bias", x[2]), true);
+      x[1] = lin.weight();
+      x[2] = lin.bias();
+      return lin.forward(x[0]);
+    });
+    CASES.put("linear_nobias", x -> {
+      Linear lin = new Linear(4, 2, false, new Generator(1));
+      lin.loadStateDict(Map.of("weight", x[1]), true);
+      x[1] = lin.weight();
+      return lin.forward(x[0]);
+    });
+    CASES.put("embedding_pad", x -> {
+      Embedding emb = new Embedding(6, 4, 1, new Generator(1));
+      emb.loadStateDict(Map.of("weight", x[0]), true);
+      x[0] = emb.weight();
+      return emb.forward(x[1]);
+    });
     CASES.put("dropout_eval", x -> {
       Dropout d = new Dropout(0.5, new Generator(1));
       d.eval();
@@ -108,7 +126,9 @@ class OpsGoldenTest {
       Tensor t = fx.tensors().get("in" + i);
       in.add(t.dtype() == DType.FLOAT32 ? t.requiresGrad(true) : t);
     }
-    Object result = CASES.get(name).apply(in.toArray(new Tensor[0]));
+    Tensor[] args = in.toArray(new Tensor[0]);
+    Object result = CASES.get(name).apply(args);
+    in = List.of(args); // module cases swap in their own parameters
     Tensor out;
     if (result instanceof ValuesIndices vi) {
       out = vi.values();

@@ -11,14 +11,21 @@ import java.util.List;
 public final class Cat extends Node {
   private final int dim;
   private final int[] sizes; // each input's size along dim
+  private final String name;
 
-  private Cat(Tensor[] in, int dim, int[] sizes) {
+  private Cat(Tensor[] in, int dim, int[] sizes, String name) {
     super(in);
     this.dim = dim;
     this.sizes = sizes;
+    this.name = name;
   }
 
   public static Tensor apply(List<Tensor> tensors, int d) {
+    return apply(tensors, d, "CatBackward0");
+  }
+
+  /** As {@link #apply(List, int)}, recorded under the calling op's name (stack: StackBackward0). */
+  public static Tensor apply(List<Tensor> tensors, int d, String name) {
     if (tensors.isEmpty()) {
       throw new IllegalArgumentException("cat expects a non-empty list of tensors");
     }
@@ -74,14 +81,14 @@ public final class Cat extends Node {
         floating ? Tensor.wrap((float[]) y, outShape) : Tensor.wrap((long[]) y, outShape, first.dtype());
     Tensor[] in = tensors.toArray(new Tensor[0]);
     if (Graph.needsGraph(in)) {
-      Graph.record(new Cat(in, dim, sizes), out);
+      Graph.record(new Cat(in, dim, sizes, name), out);
     }
     return out;
   }
 
   @Override
   public String name() {
-    return "CatBackward0";
+    return name;
   }
 
   @Override

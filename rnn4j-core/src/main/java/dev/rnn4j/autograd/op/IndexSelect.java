@@ -13,16 +13,23 @@ import dev.rnn4j.tensor.Tensor;
 public final class IndexSelect extends Node {
   private final Shape inShape;
   private final int dim;
+  private final String name;
   private long[] index; // saved
 
-  private IndexSelect(Tensor in, int dim, long[] index) {
+  private IndexSelect(Tensor in, int dim, long[] index, String name) {
     super(in);
     this.inShape = in.shape();
     this.dim = dim;
     this.index = index;
+    this.name = name;
   }
 
   public static Tensor apply(Tensor in, int d, Tensor indexTensor) {
+    return apply(in, d, indexTensor, "IndexSelectBackward0");
+  }
+
+  /** As {@link #apply(Tensor, int, Tensor)}, recorded under the calling op's name ({@code x[idx]}: IndexBackward0). */
+  public static Tensor apply(Tensor in, int d, Tensor indexTensor, String name) {
     if (indexTensor.dtype() != DType.INT64) {
       throw new IllegalArgumentException("index_select(): expected an int64 index, got " + indexTensor.dtype());
     }
@@ -77,14 +84,14 @@ public final class IndexSelect extends Node {
       out = Tensor.wrap(y, outShape, in.dtype());
     }
     if (Graph.needsGraph(in)) {
-      Graph.record(new IndexSelect(in, dim, idx), out);
+      Graph.record(new IndexSelect(in, dim, idx, name), out);
     }
     return out;
   }
 
   @Override
   public String name() {
-    return "IndexSelectBackward0";
+    return name;
   }
 
   @Override

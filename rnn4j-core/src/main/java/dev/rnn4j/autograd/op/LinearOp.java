@@ -16,6 +16,7 @@ import dev.rnn4j.tensor.gemm.Gemm;
  * </pre>
  */
 public final class LinearOp extends Node {
+  private final String name;
   private Tensor x; // saved (..., I)
   private Tensor w; // saved (O, I)
 
@@ -23,6 +24,11 @@ public final class LinearOp extends Node {
     super(x, w, b);
     this.x = x;
     this.w = w;
+    // The node PyTorch 1.13's F.linear leaves last, by input rank and bias (addmm, mm, or a view around them).
+    boolean bias = b != null;
+    this.name = x.dim() == 2 ? (bias ? "AddmmBackward0" : "MmBackward0")
+        : x.dim() == 1 ? (bias ? "AddBackward0" : "SqueezeBackward3")
+        : (bias ? "ViewBackward0" : "UnsafeViewBackward0");
   }
 
   /** {@code b} may be {@code null}. */
@@ -62,7 +68,7 @@ public final class LinearOp extends Node {
 
   @Override
   public String name() {
-    return "AddmmBackward0";
+    return name;
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.Arrays;
  * </pre>
  */
 public final class MatMul extends Node {
+  private final String name;
   private Tensor a; // saved (..., m, k)
   private Tensor b; // saved (..., k, n)
 
@@ -25,6 +26,8 @@ public final class MatMul extends Node {
     super(a, b);
     this.a = a;
     this.b = b;
+    // PyTorch's names: mm for two matrices, a reshaped bmm (UnsafeView) once a batch dim is involved.
+    this.name = a.dim() == 2 && b.dim() == 2 ? "MmBackward0" : "UnsafeViewBackward0";
   }
 
   public static Tensor apply(Tensor a, Tensor b) {
@@ -42,13 +45,15 @@ public final class MatMul extends Node {
             "inconsistent tensor size, expected tensor [" + a.size(0) + "] and src [" + b.size(0)
                 + "] to have the same number of elements");
       }
-      return apply(a.unsqueeze(0), b.unsqueeze(1)).view();
+      return View.apply(apply(a.unsqueeze(0), b.unsqueeze(1)), Shape.SCALAR, "DotBackward0");
     }
     if (a.dim() == 1) {
-      return apply(a.unsqueeze(0), b).squeeze(-2);
+      Tensor r = apply(a.unsqueeze(0), b);
+      return View.apply(r, squeezed(r.shape(), r.dim() - 2), "SqueezeBackward3");
     }
     if (b.dim() == 1) {
-      return apply(a, b.unsqueeze(1)).squeeze(-1);
+      Tensor r = apply(a, b.unsqueeze(1));
+      return View.apply(r, squeezed(r.shape(), r.dim() - 1), a.dim() == 2 ? "MvBackward0" : "SqueezeBackward3");
     }
     int m = a.size(-2);
     int k = a.size(-1);
@@ -86,13 +91,23 @@ public final class MatMul extends Node {
     return out;
   }
 
+  private static Shape squeezed(Shape s, int dim) {
+    int[] d = new int[s.rank() - 1];
+    for (int i = 0, j = 0; i < s.rank(); i++) {
+      if (i != dim) {
+        d[j++] = s.size(i);
+      }
+    }
+    return new Shape(d);
+  }
+
   private static Shape batchShape(Tensor t) {
     return new Shape(Arrays.copyOf(t.shape().dims(), t.dim() - 2));
   }
 
   @Override
   public String name() {
-    return "MmBackward0";
+    return name;
   }
 
   @Override

@@ -14,15 +14,22 @@ public final class Narrow extends Node {
   private final Shape inShape;
   private final int dim;
   private final int start;
+  private final String name;
 
-  private Narrow(Tensor in, int dim, int start) {
+  private Narrow(Tensor in, int dim, int start, String name) {
     super(in);
     this.inShape = in.shape();
     this.dim = dim;
     this.start = start;
+    this.name = name;
   }
 
   public static Tensor apply(Tensor in, int d, int start, int length) {
+    return apply(in, d, start, length, "SliceBackward0");
+  }
+
+  /** As {@link #apply(Tensor, int, int, int)}, recorded under the calling op's name (SplitBackward0). */
+  public static Tensor apply(Tensor in, int d, int start, int length, String name) {
     int dim = in.shape().normalizeDim(d);
     int n = in.size(dim);
     if (start < 0 && start >= -n) { // PyTorch counts a negative start from the end
@@ -59,14 +66,14 @@ public final class Narrow extends Node {
       out = Tensor.wrap(y, outShape, in.dtype());
     }
     if (Graph.needsGraph(in)) {
-      Graph.record(new Narrow(in, dim, start), out);
+      Graph.record(new Narrow(in, dim, start, name), out);
     }
     return out;
   }
 
   @Override
   public String name() {
-    return "SliceBackward0";
+    return name;
   }
 
   @Override

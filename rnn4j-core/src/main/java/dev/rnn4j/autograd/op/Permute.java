@@ -10,13 +10,20 @@ import java.util.Arrays;
 /** Reorders dims, copying into a contiguous result: {@code permute}, {@code transpose}. */
 public final class Permute extends Node {
   private final int[] perm;
+  private final String name;
 
-  private Permute(Tensor in, int[] perm) {
+  private Permute(Tensor in, int[] perm, String name) {
     super(in);
     this.perm = perm;
+    this.name = name;
   }
 
   public static Tensor apply(Tensor in, int[] dims) {
+    return apply(in, dims, "PermuteBackward0");
+  }
+
+  /** As {@link #apply(Tensor, int[])}, recorded under the calling op's name (TransposeBackward0, TBackward0). */
+  public static Tensor apply(Tensor in, int[] dims, String name) {
     int r = in.dim();
     if (dims.length != r) {
       throw new IllegalArgumentException(
@@ -34,7 +41,7 @@ public final class Permute extends Node {
     }
     Tensor out = permuteData(in, perm);
     if (Graph.needsGraph(in)) {
-      Graph.record(new Permute(in, perm), out);
+      Graph.record(new Permute(in, perm, name), out);
     }
     return out;
   }
@@ -91,7 +98,7 @@ public final class Permute extends Node {
 
   @Override
   public String name() {
-    return "PermuteBackward0";
+    return name;
   }
 
   @Override

@@ -8,7 +8,10 @@ import dev.rnn4j.testing.GradCheck;
 import dev.rnn4j.testing.Ref;
 import org.junit.jupiter.api.Test;
 
-/** Finite-difference checks of the ops behind the basic modules: {@link LinearOp}, {@link EmbeddingOp}, {@link DropoutOp}. */
+/**
+ * Finite-difference checks of the ops behind the basic modules: {@link LinearOp}, {@link EmbeddingOp},
+ * {@link DropoutOp}.
+ */
 class ModuleOpsGradTest {
   private final Generator g = new Generator(51);
 
