@@ -67,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "128", description = "sequences per batch (default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--steps", description = "optimizer steps (default: 2500 on the built-in task, 2000 on --data)")
+  @Option(names = "--steps", description = "optimizer steps (default: 2000)")
   Integer steps;
 
   @Option(names = "--epochs", description = "train for this many passes over the data instead of --steps")
@@ -181,7 +181,7 @@ final class TrainCommand implements Callable<Integer> {
           modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
       int n = steps != null ? steps
           : epochs != null ? epochs * rd.train().numBatches()
-          : data == null ? 2500 : 2000;
+          : 2000;
       if (steps != null && epochs != null) {
         throw new IllegalArgumentException("give --steps or --epochs, not both");
       }
