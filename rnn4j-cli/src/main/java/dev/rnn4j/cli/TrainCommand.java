@@ -130,6 +130,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue the run in --out from its checkpoint (its saved settings are used)")
   boolean resume;
 
+  @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step, as an interruption would; "
+      + "continue later with --resume")
+  Long stopAfter;
+
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
 
@@ -216,7 +220,7 @@ final class TrainCommand implements Callable<Integer> {
         .setTaskName("train").setInitialMax(tc.steps()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
         .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(firstStep, java.time.Duration.ZERO).build();
     try {
-      trainer.run(tc.steps(), new Trainer.Listener() {
+      trainer.run(stopAfter != null ? stopAfter : tc.steps(), new Trainer.Listener() {
         @Override
         public void onStep(Trainer.StepInfo s) {
           trainCurve.add(new double[] {s.step(), s.loss()});
@@ -253,6 +257,11 @@ final class TrainCommand implements Callable<Integer> {
       o.println("(no loss.png: " + e.getMessage() + ")");
     }
     o.printf("wrote %s (checkpoint/, metrics.jsonl, loss.png)%n", out);
+    if (trainer.step() < tc.steps()) {
+      o.printf("stopped at step %d of %d; continue with: bin/rnn4j train --resume --out %s%n", trainer.step(),
+          tc.steps(), out);
+      return 0;
+    }
     showWhatItLearned(o, model, rd);
     return 0;
   }
