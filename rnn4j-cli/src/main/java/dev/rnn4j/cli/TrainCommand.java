@@ -112,6 +112,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-len", defaultValue = "256", description = "longest training sequence in tokens, for --data")
   int maxLen;
 
+  @Option(names = "--bptt", defaultValue = "0", description = "for --data: train on the file as one stream with "
+      + "truncated BPTT over this many steps (--batch-size columns), 0 = one sequence per line")
+  int bptt;
+
   @Option(names = "--digits", defaultValue = "3", description = "operand digits of the built-in task (default: ${DEFAULT-VALUE})")
   int digits;
 
@@ -179,12 +183,12 @@ final class TrainCommand implements Callable<Integer> {
       }
       JsonObject source = data == null
           ? RunData.additionSource(digits, trainProblems, heldOut, seed)
-          : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, 0.05, seed);
+          : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, checkBptt(bptt), 0.05, seed);
       rd = RunData.build(source, null, batchSize);
       mc = new LanguageModelConfig(
           modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
       int n = steps != null ? steps
-          : epochs != null ? epochs * rd.train().numBatches()
+          : epochs != null ? epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().numChunks())
           : 2000;
       if (steps != null && epochs != null) {
         throw new IllegalArgumentException("give --steps or --epochs, not both");
@@ -194,17 +198,15 @@ final class TrainCommand implements Callable<Integer> {
     }
     Generator modelGen = new Generator(tc.seed());
     LanguageModel model = new LanguageModel(mc, modelGen);
-    Trainer trainer = new Trainer(model, modelGen, rd.train(), rd.validation(), tc, rd.tokenizer(), out,
-        rd.evaluator(500), rd.source());
+    Trainer trainer = rd.trainStream() != null
+        ? new Trainer(model, modelGen, rd.trainStream(), rd.validationStream(), tc, rd.tokenizer(), out, rd.source())
+        : new Trainer(model, modelGen, rd.train(), rd.validation(), tc, rd.tokenizer(), out, rd.evaluator(500),
+            rd.source());
     if (resumed != null) {
       trainer.resume(resumed);
       o.printf("resuming %s at step %d of %d%n", out, trainer.step(), tc.steps());
     }
-    o.printf("rnn4j train: %s, %,d parameters, %s, %d threads%n", describe(mc), model.parameterCount(),
-        rd.task() != null ? "built-in task: " + rd.task().digits() + "-digit addition, " + rd.train().numSequences()
-            + " training problems, " + rd.heldOut().size() + " held out"
-            : rd.source().get("file").getAsString() + " (" + rd.train().numSequences() + " sequences, vocabulary "
-                + rd.tokenizer().vocabulary().size() + ")",
+    o.printf("rnn4j train: %s, %,d parameters, %s, %d threads%n", describe(mc), model.parameterCount(), rd.describe(),
         Parallel.threads());
     o.printf("steps %d, batch %d, %s lr %.2g (%s, warm-up %d), clip %s, seed %d -> %s%n", tc.steps(), tc.batchSize(),
         tc.optimizer(), tc.lr(), tc.schedule(), tc.warmupSteps(), tc.clip() > 0 ? String.valueOf(tc.clip()) : "off",
@@ -264,6 +266,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     showWhatItLearned(o, model, rd);
     return 0;
+  }
+
+  private static int checkBptt(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("--bptt must be 0 (off) or positive, got " + n);
+    }
+    return n;
   }
 
   private static String checkTokenizer(String t) {

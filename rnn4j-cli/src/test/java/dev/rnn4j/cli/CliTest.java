@@ -125,6 +125,25 @@ class CliTest {
   }
 
   @Test
+  void bpttStreamRunTrainsResumesAndGenerates() throws IOException {
+    String[] common = {"train", "--data", corpus.toString(), "--bptt", "10", "--steps", "6", "--model", "gru",
+        "--hidden-size", "8", "--embedding-size", "4", "--batch-size", "4", "--warmup", "1", "--no-progress",
+        "--threads", "1"};
+    Path a = tmp.resolve("bptt-straight");
+    Path b = tmp.resolve("bptt-interrupted");
+    Run r = run(concat(common, "--out", a.toString()));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("one stream"), r.out());
+    assertEquals(0, run(concat(common, "--out", b.toString(), "--stop-after", "4")).code());
+    assertEquals(0, run("train", "--resume", "--out", b.toString(), "--no-progress", "--threads", "1").code());
+    assertTrue(java.util.Arrays.equals(
+        Files.readAllBytes(a.resolve("checkpoint").resolve("model.safetensors")),
+        Files.readAllBytes(b.resolve("checkpoint").resolve("model.safetensors"))));
+    assertOneLineError(run("train", "--data", corpus.toString(), "--bptt", "-1", "--out", tmp.resolve("w").toString()),
+        "--bptt");
+  }
+
+  @Test
   void missingFile() {
     assertOneLineError(run("train", "--data", tmp.resolve("nope.txt").toString(), "--out", tmp.resolve("x").toString()),
         "nope.txt");
