@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Train a recurrent language model, then generate with it.",
-      "Without --data it learns multi-digit addition written as text (sums least-significant digit first,",
-      "zero-padded: 128+047=5710 for 175) and reports greedy exact-match accuracy on held-out problems."
+      "Without --data it learns 3-digit addition written as text (operands zero-padded, the sum written "
+          + "least-significant digit first: 128+047=5710 for 175) and reports greedy exact-match accuracy on "
+          + "held-out problems."
     })
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
