@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     versionProvider = InfoCommand.Version.class,
     description = "Recurrent neural networks in pure Java, exact to PyTorch.",
     subcommands = {
-      InfoCommand.class, TrainCommand.class, GenerateCommand.class, EvalCommand.class, BenchCommand.class,
+      TrainCommand.class, GenerateCommand.class, EvalCommand.class, DemoCommand.class, InspectCommand.class,
+      ConvertCommand.class, BenchCommand.class, InfoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

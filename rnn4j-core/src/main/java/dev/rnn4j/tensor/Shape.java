@@ -104,4 +104,9 @@ public record Shape(int... dims) {
   public String toString() {
     return Arrays.toString(dims);
   }
+
+  /** As PyTorch prints {@code x.shape}: {@code torch.Size([123, 512])}. */
+  public String toTorchString() {
+    return "torch.Size(" + Arrays.toString(dims) + ")";
+  }
 }

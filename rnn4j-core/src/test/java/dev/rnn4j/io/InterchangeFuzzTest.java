@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InterchangeFuzzTest {
   /** Mutants per seed file; {@code -Drnn4j.fuzz.mutants=N -Drnn4j.fuzz.seed=S} runs a longer or different campaign. */
-  private static final int MUTANTS_PER_SEED = Integer.getInteger("rnn4j.fuzz.mutants", 400);
+  private static final int MUTANTS_PER_SEED = Integer.getInteger("rnn4j.fuzz.mutants", 250);
   private static final long RANDOM_SEED = Long.getLong("rnn4j.fuzz.seed", 20261128L);
   private static final String[] SEEDS = {
     "interchange_emblinear.safetensors", "interchange_views.safetensors", "interchange_emblinear.pt",

@@ -160,6 +160,9 @@ class SafeTensorsTest {
   void nonJson() throws IOException {
     assertTrue(fails(file("{\"a\": [", new byte[0])).contains("not valid JSON"));
     assertTrue(fails(file("[1, 2]", new byte[0])).contains("not a JSON object"));
+    String deep = "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+    String m = fails(file(deep, new byte[0])); // no StackOverflowError
+    assertTrue(m.contains("tensor 'a' is not an object") || m.contains("not valid JSON"), m);
   }
 
   @Test

@@ -20,6 +20,21 @@ class GateKernelsTest {
   }
 
   @Test
+  void tanhAndSigmoidAreFloatExact() {
+    for (int i = -400000; i <= 400000; i++) {
+      float v = i * 1e-4f * (i % 7 == 0 ? 3 : 1);
+      float expected = (float) Math.tanh(v);
+      float got = GateKernels.tanh(v);
+      org.junit.jupiter.api.Assertions.assertTrue(Math.abs(got - expected) <= Math.ulp(expected),
+          "tanh(" + v + ") = " + got + ", expected " + expected);
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(1f, GateKernels.tanh(1e30f));
+    org.junit.jupiter.api.Assertions.assertEquals(-1f, GateKernels.tanh(-1e30f));
+    org.junit.jupiter.api.Assertions.assertEquals(0f, GateKernels.tanh(0f));
+    org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(GateKernels.tanh(Float.NaN)));
+  }
+
+  @Test
   void lstmForwardAndBackward() {
     Generator g = new Generator(1);
     for (int hs : new int[] {1, 3, 7, 17}) {

@@ -47,7 +47,7 @@ class KernelTwinsTest {
   private static Kernels vector(int bits) {
     Kernels k = KernelSelector.vector(bits);
     assertNotNull(k, "the tests run with --add-modules jdk.incubator.vector, so vector kernels must load");
-    assertEquals("vector-" + bits, k.name());
+    assertTrue(k.name().startsWith("vector-" + bits), k.name());
     return k;
   }
 
@@ -86,16 +86,53 @@ class KernelTwinsTest {
         v.axpy(0.3f, x, xo, y2, yo, n);
         assertArrayEquals(y1, y2, "axpy " + at);
 
-        SCALAR.exp(o1, oo, x, xo, n);
-        v.exp(o2, oo, x, xo, n);
-        assertArrayEquals(o1, o2, "exp " + at);
-        SCALAR.tanh(o1, oo, x, xo, n);
-        v.tanh(o2, oo, x, xo, n);
-        assertArrayEquals(o1, o2, "tanh " + at);
-        SCALAR.sigmoid(o1, oo, x, xo, n);
-        v.sigmoid(o2, oo, x, xo, n);
-        assertArrayEquals(o1, o2, "sigmoid " + at);
       }
+    }
+  }
+
+  /**
+   * exp, tanh and sigmoid: with the scalar-math delegation, bit for bit; lanewise, within 2 ulp (exp, tanh) and 3
+   * ulp (sigmoid) of the scalar twin, which is itself correctly rounded from double (TranscendentalAccuracy in
+   * rnn4j-bench measured 0.57 and 1.81 ulp against a double reference). Special values must match exactly.
+   */
+  @ParameterizedTest(name = "{0} bits")
+  @MethodSource("widths")
+  void transcendentalsAgreeWithTheScalarTwin(int bits) {
+    int lanes = bits / 32;
+    Generator g = new Generator(bits + 3);
+    float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 100f, -100f, 88.8f,
+        -104f, 1e-30f, -1e-30f, 20f, -20f, 9f, -9f, Float.MIN_VALUE};
+    for (boolean lanewise : new boolean[] {false, true}) {
+      Kernels v = VectorKernels.forBits(bits, lanewise);
+      for (int n : sizes(lanes)) {
+        float[] x = random(g, n + 5);
+        for (int i = 0; i < Math.min(n, special.length); i++) {
+          x[2 + i] = special[i];
+        }
+        for (String f : new String[] {"exp", "tanh", "sigmoid"}) {
+          float[] o1 = random(g, n + 4);
+          float[] o2 = o1.clone();
+          run(SCALAR, f, o1, x, n);
+          run(v, f, o2, x, n);
+          double ulps = lanewise ? (f.equals("sigmoid") ? 3 : 2) : 0;
+          for (int i = 0; i < o1.length; i++) {
+            String at = f + " " + v.name() + " n=" + n + " at " + i + " x=" + (i >= 1 && i <= n ? x[i + 1] : "-");
+            if (Float.isNaN(o1[i]) || Float.isInfinite(o1[i]) || ulps == 0) {
+              assertEquals(o1[i], o2[i], at);
+            } else {
+              assertEquals(o1[i], o2[i], ulps * Math.ulp(o1[i]), at);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void run(Kernels k, String f, float[] out, float[] x, int n) {
+    switch (f) {
+      case "exp" -> k.exp(out, 1, x, 2, n);
+      case "tanh" -> k.tanh(out, 1, x, 2, n);
+      default -> k.sigmoid(out, 1, x, 2, n);
     }
   }
 
@@ -115,9 +152,14 @@ class KernelTwinsTest {
       SCALAR.mul(a1, 3, y, 3, a1, 3, n); // out == y argument
       v.mul(a2, 3, y, 3, a2, 3, n);
       assertArrayEquals(a1, a2, "mul in place, n=" + n);
-      SCALAR.tanh(a1, 3, a1, 3, n);
-      v.tanh(a2, 3, a2, 3, n);
-      assertArrayEquals(a1, a2, "tanh in place, n=" + n);
+      float[] t1 = a1.clone();
+      SCALAR.tanh(t1, 3, t1, 3, n);
+      v.tanh(a2, 3, a2, 3, n); // in place: every element must be the tanh of its own old value
+      for (int i = 0; i < a1.length; i++) {
+        assertEquals(t1[i], a2[i], 2 * Math.ulp(t1[i]), "tanh in place, n=" + n + " at " + i);
+      }
+      System.arraycopy(t1, 0, a2, 0, t1.length);
+      a1 = t1;
       SCALAR.scale(a1, 0, 2f, a1, 0, n);
       v.scale(a2, 0, 2f, a2, 0, n);
       assertArrayEquals(a1, a2, "scale in place, n=" + n);

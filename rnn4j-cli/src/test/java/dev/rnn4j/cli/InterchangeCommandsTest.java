@@ -1,0 +1,111 @@
+package dev.rnn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.io.SafeTensors;
+import dev.rnn4j.io.TorchLoad;
+import dev.rnn4j.tensor.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code rnn4j inspect} and {@code rnn4j convert} on PyTorch's fixture files and on bad input. */
+class InterchangeCommandsTest {
+  @TempDir Path tmp;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** Copies a fixture written by PyTorch (in rnn4j-core's test jar) to the temp dir. */
+  private Path fixture(String name) throws IOException {
+    try (InputStream in = getClass().getResourceAsStream("/fixtures/" + name)) {
+      assertTrue(in != null, "missing fixture " + name);
+      Path p = tmp.resolve(name);
+      Files.write(p, in.readAllBytes());
+      return p;
+    }
+  }
+
+  @Test
+  void inspectsTorchSaveAndSafetensorsAlike() throws IOException {
+    for (String f : new String[] {"interchange_lstm.pt", "interchange_lstm_legacy.pt",
+        "interchange_lstm.safetensors"}) {
+      Run r = run("inspect", fixture(f).toString());
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains("weight_ih_l1_reverse  F32    [16, 4]"), r.out());
+      // LSTM(3, 4, 2 layers, bidirectional, proj 2): 2 x (48 + 32 + 16 + 16 + 8) + 2 x (64 + 32 + 16 + 16 + 8) = 512
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("total\\s+512\\s+2048")), r.out());
+      assertTrue(r.out().lines().findFirst().orElse("").endsWith("20 tensors, 512 parameters"), r.out());
+    }
+    Run v = run("inspect", fixture("interchange_views.pt").toString());
+    assertTrue(v.out().contains("bf16") && v.out().contains("BF16") && v.out().contains("torch.save (zip)"), v.out());
+  }
+
+  @Test
+  void convertsBothTorchFormatsToSafetensors() throws IOException {
+    for (String f : new String[] {"interchange_views.pt", "interchange_views_legacy.pt"}) {
+      Path out = tmp.resolve(f + ".safetensors");
+      Run r = run("convert", fixture(f).toString(), out.toString());
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains("f64: F64 -> F32 (rounded)"), r.out());
+      Map<String, Tensor> expected = TorchLoad.read(tmp.resolve(f)).tensors();
+      var got = SafeTensors.read(out);
+      assertEquals("pt", got.metadata().get("format"));
+      assertEquals(expected.keySet(), got.tensors().keySet());
+      expected.forEach((k, t) -> assertEquals(t.shape(), got.tensors().get(k).shape(), k));
+      expected.forEach((k, t) -> assertTrue(java.util.Arrays.equals(t.toFloatArray(),
+          got.tensors().get(k).toFloatArray()), k));
+    }
+  }
+
+  @Test
+  void convertsSafetensorsToTorchSaveZip() throws IOException {
+    Path in = fixture("interchange_lstm.safetensors");
+    Path out = tmp.resolve("lstm_from_rnn4j.pt");
+    Run r = run("convert", in.toString(), out.toString());
+    assertEquals(0, r.code(), r.err());
+    var back = TorchLoad.read(out);
+    assertEquals(TorchLoad.Format.ZIP, back.format());
+    var expected = SafeTensors.read(in).tensors();
+    assertEquals(java.util.List.copyOf(expected.keySet()), java.util.List.copyOf(back.tensors().keySet()));
+    expected.forEach((k, t) -> assertTrue(java.util.Arrays.equals(t.data(), back.tensors().get(k).data()), k));
+  }
+
+  @Test
+  void badInputIsOneLineAndExitCode2() throws IOException {
+    Path junk = tmp.resolve("junk.pt");
+    Files.writeString(junk, "not a model");
+    Run[] runs = {
+      run("inspect", junk.toString()),
+      run("inspect", tmp.resolve("missing.pt").toString()),
+      run("inspect", fixture("interchange_hostile_os_system.pt").toString()),
+      run("convert", fixture("interchange_rnn.pt").toString(), tmp.resolve("out.npz").toString()),
+    };
+    String[] expect = {"unknown format", "no such file", "global 'posix.system' is not allowed", "OUT must end in .safetensors, .pt, .pth or .bin, got"};
+    for (int i = 0; i < runs.length; i++) {
+      Run r = runs[i];
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+      assertTrue(r.err().contains(expect[i]), r.err());
+      assertFalse(r.err().contains("\tat "), "no stack trace");
+    }
+  }
+}
