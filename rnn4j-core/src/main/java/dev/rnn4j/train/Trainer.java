@@ -145,10 +145,6 @@ public final class Trainer {
     return step;
   }
 
-  public Optimizer optimizerForTest() {
-    return opt;
-  }
-
   /** Trains until {@code untilStep} (at most the configured steps), then writes a checkpoint. */
   public void run(long untilStep, Listener listener) throws IOException {
     long end = Math.min(untilStep, cfg.steps());
