@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
+import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.Shuffle;
@@ -28,8 +29,8 @@ import java.util.Map;
  * exactly the same sets.
  */
 record RunData(
-    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, AdditionTask task,
-    List<AdditionTask.Problem> heldOut, int batchSize) {
+    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
+    BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
 
   /** The built-in task: {@code trainProblems} random problems, {@code heldOut} others kept apart. */
   static JsonObject additionSource(int digits, int trainProblems, int heldOut, long seed) {
@@ -42,8 +43,10 @@ record RunData(
     return s;
   }
 
-  static JsonObject textSource(Path file, String tokenizer, int maxLen, double valFraction, long seed) {
+  /** {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of that many steps. */
+  static JsonObject textSource(Path file, String tokenizer, int maxLen, int bptt, double valFraction, long seed) {
     JsonObject s = new JsonObject();
+    s.addProperty("bptt", bptt);
     s.addProperty("kind", "text");
     s.addProperty("file", file.toAbsolutePath().normalize().toString());
     s.addProperty("tokenizer", tokenizer);
@@ -63,21 +66,36 @@ record RunData(
       List<AdditionTask.Problem> heldOut = task.distinctProblems(source.get("held_out").getAsInt(), g);
       List<AdditionTask.Problem> train = task.problemsExcluding(source.get("train_problems").getAsInt(), heldOut, g);
       return new RunData(
-          source, task.tokenizer(), batcher(task, train, batchSize), batcher(task, heldOut, batchSize), task, heldOut,
-          batchSize);
+          source, task.tokenizer(), batcher(task, train, batchSize), batcher(task, heldOut, batchSize), null, null, task,
+          heldOut, batchSize);
     }
     Path file = Path.of(source.get("file").getAsString());
     String text = readUtf8(file);
     String tk = source.get("tokenizer").getAsString();
     Tokenizer tok = tokenizer != null ? tokenizer
         : tk.equals("word") ? WordTokenizer.fit(text, 1, 50_000) : CharTokenizer.fit(text);
+    int bptt = source.has("bptt") ? source.get("bptt").getAsInt() : 0;
+    if (bptt > 0) { // one stream: the first (1 - val_fraction) for training, the rest for validation
+      int[] ids = tok.encode(text);
+      int nVal = (int) Math.round(ids.length * source.get("val_fraction").getAsDouble());
+      int nTrain = ids.length - nVal;
+      if (nTrain < 2 * batchSize) {
+        throw new IllegalArgumentException("the corpus " + file + " has " + ids.length + " tokens, too few for "
+            + batchSize + " BPTT columns (needs at least " + 2 * batchSize + " for training)");
+      }
+      BpttBatcher train = new BpttBatcher(java.util.Arrays.copyOfRange(ids, 0, nTrain), batchSize, bptt);
+      int valColumns = Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
+      BpttBatcher val = nVal >= 2 * valColumns && nVal >= 2
+          ? new BpttBatcher(java.util.Arrays.copyOfRange(ids, nTrain, ids.length), valColumns, bptt) : null;
+      return new RunData(source, tok, null, null, train, val, null, null, batchSize);
+    }
     List<int[]> seqs = TextCorpus.lines(text, tok, source.get("max_len").getAsInt());
     if (seqs.isEmpty()) {
       throw new IllegalArgumentException("the corpus " + file + " is empty (no non-blank line)");
     }
     var split = Shuffle.trainValidation(seqs, source.get("val_fraction").getAsDouble(), new Generator(seed + 3));
     LengthBatcher val = split.validation().isEmpty() ? null : new LengthBatcher(split.validation(), batchSize);
-    return new RunData(source, tok, new LengthBatcher(split.train(), batchSize), val, null, null, batchSize);
+    return new RunData(source, tok, new LengthBatcher(split.train(), batchSize), val, null, null, null, null, batchSize);
   }
 
   private static LengthBatcher batcher(AdditionTask task, List<AdditionTask.Problem> problems, int batchSize) {
@@ -103,6 +121,20 @@ record RunData(
     } catch (CharacterCodingException e) {
       throw new IOException(file + " is not valid UTF-8 text");
     }
+  }
+
+  /** A one-line description for the start of a run. */
+  String describe() {
+    if (task != null) {
+      return "built-in task: " + task.digits() + "-digit addition, " + train.numSequences() + " training problems, "
+          + heldOut.size() + " held out";
+    }
+    String file = source.get("file").getAsString();
+    String vocab = "vocabulary " + tokenizer.vocabulary().size();
+    return trainStream != null
+        ? file + " (one stream, " + trainStream.numChunks() + " chunks of " + source.get("bptt").getAsInt()
+            + " steps x " + trainStream.batchSize() + " columns, " + vocab + ")"
+        : file + " (" + train.numSequences() + " sequences, " + vocab + ")";
   }
 
   /** Task accuracy on the held-out problems (at most {@code limit} of them), or null for text data. */

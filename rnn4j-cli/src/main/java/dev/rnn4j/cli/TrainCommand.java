@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Train a recurrent language model, then generate with it.",
-      "Without --data it learns multi-digit addition written as text (sums least-significant digit first,",
-      "zero-padded: 128+047=5710 for 175) and reports greedy exact-match accuracy on held-out problems."
+      "Without --data it learns 3-digit addition written as text (operands zero-padded, the sum written "
+          + "least-significant digit first: 128+047=5710 for 175) and reports greedy exact-match accuracy on "
+          + "held-out problems."
     })
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -67,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "128", description = "sequences per batch (default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--steps", description = "optimizer steps (default: 2500 on the built-in task, 2000 on --data)")
+  @Option(names = "--steps", description = "optimizer steps (default: 2000)")
   Integer steps;
 
   @Option(names = "--epochs", description = "train for this many passes over the data instead of --steps")
@@ -112,6 +113,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-len", defaultValue = "256", description = "longest training sequence in tokens, for --data")
   int maxLen;
 
+  @Option(names = "--bptt", defaultValue = "0", description = "for --data: train on the file as one stream with "
+      + "truncated BPTT over this many steps (--batch-size columns), 0 = one sequence per line")
+  int bptt;
+
   @Option(names = "--digits", defaultValue = "3", description = "operand digits of the built-in task (default: ${DEFAULT-VALUE})")
   int digits;
 
@@ -129,6 +134,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--resume", description = "continue the run in --out from its checkpoint (its saved settings are used)")
   boolean resume;
+
+  @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step, as an interruption would; "
+      + "continue later with --resume")
+  Long stopAfter;
 
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
@@ -175,13 +184,13 @@ final class TrainCommand implements Callable<Integer> {
       }
       JsonObject source = data == null
           ? RunData.additionSource(digits, trainProblems, heldOut, seed)
-          : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, 0.05, seed);
+          : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, checkBptt(bptt), 0.05, seed);
       rd = RunData.build(source, null, batchSize);
       mc = new LanguageModelConfig(
           modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
       int n = steps != null ? steps
-          : epochs != null ? epochs * rd.train().numBatches()
-          : data == null ? 2500 : 2000;
+          : epochs != null ? epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().numChunks())
+          : 2000;
       if (steps != null && epochs != null) {
         throw new IllegalArgumentException("give --steps or --epochs, not both");
       }
@@ -190,17 +199,15 @@ final class TrainCommand implements Callable<Integer> {
     }
     Generator modelGen = new Generator(tc.seed());
     LanguageModel model = new LanguageModel(mc, modelGen);
-    Trainer trainer = new Trainer(model, modelGen, rd.train(), rd.validation(), tc, rd.tokenizer(), out,
-        rd.evaluator(500), rd.source());
+    Trainer trainer = rd.trainStream() != null
+        ? new Trainer(model, modelGen, rd.trainStream(), rd.validationStream(), tc, rd.tokenizer(), out, rd.source())
+        : new Trainer(model, modelGen, rd.train(), rd.validation(), tc, rd.tokenizer(), out, rd.evaluator(500),
+            rd.source());
     if (resumed != null) {
       trainer.resume(resumed);
       o.printf("resuming %s at step %d of %d%n", out, trainer.step(), tc.steps());
     }
-    o.printf("rnn4j train: %s, %,d parameters, %s, %d threads%n", describe(mc), model.parameterCount(),
-        rd.task() != null ? "built-in task: " + rd.task().digits() + "-digit addition, " + rd.train().numSequences()
-            + " training problems, " + rd.heldOut().size() + " held out"
-            : rd.source().get("file").getAsString() + " (" + rd.train().numSequences() + " sequences, vocabulary "
-                + rd.tokenizer().vocabulary().size() + ")",
+    o.printf("rnn4j train: %s, %,d parameters, %s, %d threads%n", describe(mc), model.parameterCount(), rd.describe(),
         Parallel.threads());
     o.printf("steps %d, batch %d, %s lr %.2g (%s, warm-up %d), clip %s, seed %d -> %s%n", tc.steps(), tc.batchSize(),
         tc.optimizer(), tc.lr(), tc.schedule(), tc.warmupSteps(), tc.clip() > 0 ? String.valueOf(tc.clip()) : "off",
@@ -216,7 +223,7 @@ final class TrainCommand implements Callable<Integer> {
         .setTaskName("train").setInitialMax(tc.steps()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
         .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(firstStep, java.time.Duration.ZERO).build();
     try {
-      trainer.run(tc.steps(), new Trainer.Listener() {
+      trainer.run(stopAfter != null ? stopAfter : tc.steps(), new Trainer.Listener() {
         @Override
         public void onStep(Trainer.StepInfo s) {
           trainCurve.add(new double[] {s.step(), s.loss()});
@@ -253,8 +260,20 @@ final class TrainCommand implements Callable<Integer> {
       o.println("(no loss.png: " + e.getMessage() + ")");
     }
     o.printf("wrote %s (checkpoint/, metrics.jsonl, loss.png)%n", out);
+    if (trainer.step() < tc.steps()) {
+      o.printf("stopped at step %d of %d; continue with: bin/rnn4j train --resume --out %s%n", trainer.step(),
+          tc.steps(), out);
+      return 0;
+    }
     showWhatItLearned(o, model, rd);
     return 0;
+  }
+
+  private static int checkBptt(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("--bptt must be 0 (off) or positive, got " + n);
+    }
+    return n;
   }
 
   private static String checkTokenizer(String t) {

@@ -99,6 +99,51 @@ class CliTest {
   }
 
   @Test
+  void stoppedAndResumedRunEndsWithTheUninterruptedParameters() throws IOException {
+    String[] common = {"train", "--data", corpus.toString(), "--steps", "8", "--model", "lstm", "--layers", "2",
+        "--dropout", "0.3", "--hidden-size", "8", "--embedding-size", "4", "--batch-size", "8", "--warmup", "2",
+        "--no-progress", "--threads", "1", "--samples", "0"};
+    Path a = tmp.resolve("straight");
+    Path b = tmp.resolve("interrupted");
+    assertEquals(0, run(concat(common, "--out", a.toString())).code());
+    Run first = run(concat(common, "--out", b.toString(), "--stop-after", "3"));
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("stopped at step 3 of 8"), first.out());
+    Run again = run("train", "--resume", "--out", b.toString(), "--no-progress", "--threads", "1", "--samples", "0");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("resuming"), again.out());
+    byte[] wa = Files.readAllBytes(a.resolve("checkpoint").resolve("model.safetensors"));
+    byte[] wb = Files.readAllBytes(b.resolve("checkpoint").resolve("model.safetensors"));
+    assertTrue(java.util.Arrays.equals(wa, wb), "resumed parameters differ from the uninterrupted run");
+    assertOneLineError(run("train", "--resume", "--out", tmp.resolve("never").toString()), "no checkpoint");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  @Test
+  void bpttStreamRunTrainsResumesAndGenerates() throws IOException {
+    String[] common = {"train", "--data", corpus.toString(), "--bptt", "10", "--steps", "6", "--model", "gru",
+        "--hidden-size", "8", "--embedding-size", "4", "--batch-size", "4", "--warmup", "1", "--no-progress",
+        "--threads", "1"};
+    Path a = tmp.resolve("bptt-straight");
+    Path b = tmp.resolve("bptt-interrupted");
+    Run r = run(concat(common, "--out", a.toString()));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("one stream"), r.out());
+    assertEquals(0, run(concat(common, "--out", b.toString(), "--stop-after", "4")).code());
+    assertEquals(0, run("train", "--resume", "--out", b.toString(), "--no-progress", "--threads", "1").code());
+    assertTrue(java.util.Arrays.equals(
+        Files.readAllBytes(a.resolve("checkpoint").resolve("model.safetensors")),
+        Files.readAllBytes(b.resolve("checkpoint").resolve("model.safetensors"))));
+    assertOneLineError(run("train", "--data", corpus.toString(), "--bptt", "-1", "--out", tmp.resolve("w").toString()),
+        "--bptt");
+  }
+
+  @Test
   void missingFile() {
     assertOneLineError(run("train", "--data", tmp.resolve("nope.txt").toString(), "--out", tmp.resolve("x").toString()),
         "nope.txt");

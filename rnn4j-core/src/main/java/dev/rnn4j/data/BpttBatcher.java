@@ -32,6 +32,11 @@ public final class BpttBatcher {
     this.bptt = bptt;
   }
 
+  /** Columns, {@code B}. */
+  public int batchSize() {
+    return batchSize;
+  }
+
   /** Chunks per pass over the stream. */
   public int numChunks() {
     return (columnLength - 1 + bptt - 1) / bptt;

@@ -60,6 +60,11 @@ public final class Checkpoint {
     Files.createDirectories(parent);
     String name = abs.getFileName().toString();
     Path tmp = Files.createTempDirectory(parent, "." + name + ".tmp-");
+    try { // temp directories are private (700); a checkpoint is an ordinary directory
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: keep the default
+    }
     Path old = parent.resolve("." + name + ".old");
     try {
       SafeTensors.write(tmp.resolve(MODEL), c.model(), Map.of("format", "pt"));

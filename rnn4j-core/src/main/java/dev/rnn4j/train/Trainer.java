@@ -3,6 +3,7 @@ package dev.rnn4j.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.SequenceBatch;
 import dev.rnn4j.data.Tokenizer;
@@ -62,8 +63,11 @@ public final class Trainer {
   private final LanguageModel model;
   private final Generator modelGen;
   private final Generator dataGen;
-  private final LengthBatcher train;
+  private final LengthBatcher train; // sequences mode, or null
   private final LengthBatcher validation; // may be null
+  private final BpttBatcher stream; // stream mode (truncated BPTT), or null
+  private final BpttBatcher validationStream; // may be null
+  private LanguageModel.State carried; // stream mode: the detached state handed from one chunk to the next
   private final TrainConfig cfg;
   private final Tokenizer tokenizer;
   private final Path outDir;
@@ -84,6 +88,25 @@ public final class Trainer {
   public Trainer(
       LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, TrainConfig cfg,
       Tokenizer tokenizer, Path outDir, Evaluator evaluator, JsonObject extraState) {
+    this(model, modelGen, train, validation, null, null, cfg, tokenizer, outDir, evaluator, extraState);
+  }
+
+  /**
+   * Stream mode: truncated backpropagation through time over {@code train}'s chunks in order; each chunk starts from
+   * the previous chunk's final state, detached, and each pass over the stream starts from zeros.
+   */
+  public Trainer(
+      LanguageModel model, Generator modelGen, BpttBatcher train, BpttBatcher validation, TrainConfig cfg,
+      Tokenizer tokenizer, Path outDir, JsonObject extraState) {
+    this(model, modelGen, null, null, train, validation, cfg, tokenizer, outDir, null, extraState);
+  }
+
+  private Trainer(
+      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, BpttBatcher stream,
+      BpttBatcher validationStream, TrainConfig cfg, Tokenizer tokenizer, Path outDir, Evaluator evaluator,
+      JsonObject extraState) {
+    this.stream = stream;
+    this.validationStream = validationStream;
     this.model = model;
     this.modelGen = modelGen;
     this.dataGen = new Generator(cfg.seed() ^ 0x5DEECE66DL);
@@ -122,10 +145,6 @@ public final class Trainer {
     return step;
   }
 
-  public Optimizer optimizerForTest() {
-    return opt;
-  }
-
   /** Trains until {@code untilStep} (at most the configured steps), then writes a checkpoint. */
   public void run(long untilStep, Listener listener) throws IOException {
     long end = Math.min(untilStep, cfg.steps());
@@ -135,26 +154,45 @@ public final class Trainer {
     try (Writer metrics = Files.newBufferedWriter(
         outDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       while (step < end) {
-        if (epochBatches == null || batchInEpoch == epochBatches.size()) {
-          if (epochBatches != null) {
-            epoch++;
-          }
-          epochStartRng = dataGen.snapshot();
-          epochBatches = train.epoch(dataGen);
-          batchInEpoch = 0;
-        }
-        SequenceBatch batch = epochBatches.get(batchInEpoch++);
+        Tensor logits; // (N, V)
+        Tensor targets; // (N)
+        int numTokens;
         double lr = schedule.lr(step);
         opt.setLr(lr);
         model.train();
         opt.zeroGrad();
-        Tensor logits = model.forwardPacked(batch.inputs(), batch.lengths(), null).logits(); // (N, V)
-        Tensor loss = Losses.crossEntropy(logits, batch.packedTargets(), Vocabulary.PAD_ID, Reduction.MEAN, 0);
+        if (stream != null) {
+          if (batchInEpoch == stream.numChunks()) {
+            epoch++;
+            batchInEpoch = 0;
+            carried = null; // a new pass starts from zeros
+          }
+          BpttBatcher.Chunk c = stream.chunk(batchInEpoch++);
+          LanguageModel.PackedOutput out = model.forwardFull(c.inputs(), carried); // rows time-major, as targets
+          carried = out.state().detach(); // truncate: no gradient flows into the previous chunk
+          logits = out.logits();
+          targets = c.targets().reshape(c.targets().numel());
+          numTokens = targets.numel();
+        } else {
+          if (epochBatches == null || batchInEpoch == epochBatches.size()) {
+            if (epochBatches != null) {
+              epoch++;
+            }
+            epochStartRng = dataGen.snapshot();
+            epochBatches = train.epoch(dataGen);
+            batchInEpoch = 0;
+          }
+          SequenceBatch batch = epochBatches.get(batchInEpoch++);
+          logits = model.forwardPacked(batch.inputs(), batch.lengths(), null).logits();
+          targets = batch.packedTargets();
+          numTokens = batch.numTokens();
+        }
+        Tensor loss = Losses.crossEntropy(logits, targets, Vocabulary.PAD_ID, Reduction.MEAN, 0);
         loss.backward();
         double norm = cfg.clip() > 0 ? GradClip.clipGradNorm(params, cfg.clip(), 2) : Double.NaN;
         opt.step();
         step++;
-        StepInfo info = new StepInfo(step, cfg.steps(), loss.item(), batch.numTokens(), lr, norm);
+        StepInfo info = new StepInfo(step, cfg.steps(), loss.item(), numTokens, lr, norm);
         JsonObject line = new JsonObject();
         line.addProperty("step", step);
         line.addProperty("loss", info.loss());
@@ -187,8 +225,8 @@ public final class Trainer {
     Map<String, Double> m = new LinkedHashMap<>();
     model.eval();
     try (GradMode g = GradMode.disable()) {
-      if (validation != null) {
-        double[] lossTokens = validationLoss(model, validation);
+      if (validation != null || validationStream != null) {
+        double[] lossTokens = validation != null ? validationLoss(model, validation) : streamLoss(model, validationStream);
         m.put("val_loss", lossTokens[0]);
         m.put("val_ppl", Math.exp(lossTokens[0]));
       }
@@ -217,6 +255,24 @@ public final class Trainer {
     return new double[] {total / Math.max(1, tokens), tokens};
   }
 
+  /** Mean loss per token over every chunk of {@code data} in order, carrying the state across chunks. */
+  public static double[] streamLoss(LanguageModel model, BpttBatcher data) {
+    double total = 0;
+    long tokens = 0;
+    LanguageModel.State state = null;
+    try (GradMode g = GradMode.disable()) {
+      for (int i = 0; i < data.numChunks(); i++) {
+        BpttBatcher.Chunk c = data.chunk(i);
+        LanguageModel.PackedOutput out = model.forwardFull(c.inputs(), state);
+        state = out.state();
+        Tensor t = c.targets().reshape(c.targets().numel());
+        total += Losses.crossEntropy(out.logits(), t, Vocabulary.PAD_ID, Reduction.SUM, 0).item();
+        tokens += t.numel();
+      }
+    }
+    return new double[] {total / Math.max(1, tokens), tokens};
+  }
+
   /** Writes model, config, vocabulary, optimizer and trainer state to {@code dir}, atomically. */
   public void saveCheckpoint(Path dir) throws IOException {
     JsonObject state = new JsonObject();
@@ -226,6 +282,12 @@ public final class Trainer {
     state.add("epoch_start_rng", longs(epochStartRng == null ? dataGen.snapshot() : epochStartRng));
     state.add("model_rng", longs(modelGen.snapshot()));
     state.add("train_config", cfg.toJson());
+    if (carried != null) { // stream mode: the state the next chunk starts from (floats are exact in JSON doubles)
+      state.add("carried_h", floats(carried.h()));
+      if (carried.c() != null) {
+        state.add("carried_c", floats(carried.c()));
+      }
+    }
     state.add("extra", extraState);
     Checkpoint.write(dir, new Checkpoint.Contents(
         model.stateDict(), model.config().toJson(), tokenizer.toJson(), opt.stateDict(), state));
@@ -250,10 +312,41 @@ public final class Trainer {
     epochStartRng = toLongs(s.getAsJsonArray("epoch_start_rng"));
     modelGen.restore(toLongs(s.getAsJsonArray("model_rng")));
     dataGen.restore(epochStartRng);
+    if (stream != null) {
+      if (batchInEpoch > stream.numChunks()) {
+        throw new IllegalArgumentException("the checkpoint's position in the stream does not fit this data");
+      }
+      LanguageModel.State zero = model.initialState(stream.batchSize());
+      carried = s.has("carried_h")
+          ? new LanguageModel.State(toTensor(s.getAsJsonArray("carried_h"), zero.h()),
+              s.has("carried_c") ? toTensor(s.getAsJsonArray("carried_c"), zero.c()) : null)
+          : null;
+      return;
+    }
     epochBatches = train.epoch(dataGen); // the same epoch as before the interruption; continue at batchInEpoch
     if (batchInEpoch > epochBatches.size()) {
       throw new IllegalArgumentException("the checkpoint's position in the epoch does not fit this data");
     }
+  }
+
+  private static JsonArray floats(Tensor t) {
+    JsonArray a = new JsonArray();
+    for (float v : t.data()) {
+      a.add(v);
+    }
+    return a;
+  }
+
+  private static Tensor toTensor(JsonArray a, Tensor like) {
+    if (a.size() != like.numel()) {
+      throw new IllegalArgumentException(
+          "the checkpoint's carried state has " + a.size() + " values, expected " + like.shape());
+    }
+    float[] d = new float[a.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = a.get(i).getAsFloat();
+    }
+    return Tensor.wrap(d, like.shape());
   }
 
   private static JsonArray longs(long[] v) {

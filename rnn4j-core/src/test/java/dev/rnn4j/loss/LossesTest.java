@@ -127,6 +127,23 @@ class LossesTest {
   }
 
   @Test
+  void packedDataAndPaddedLogitsGiveTheSameLossAndGradients() {
+    // (L=3, B=2, C=4) padded logits; sequence 1 has length 1, so its padded steps carry ignore_index targets
+    Generator gen = new Generator(8);
+    Tensor padded = Tensor.randn(gen, 3, 2, 4).requiresGrad(true);
+    long[] tg = {1, 2, 3, -100, 0, -100}; // time-major (L, B)
+    Tensor fromPadded = Losses.crossEntropy(padded.reshape(6, 4), Tensor.ofLongs(tg, 6), -100, Reduction.MEAN, 0.1);
+    fromPadded.backward();
+    Tensor padded2 = padded.detach().copy().requiresGrad(true);
+    var packed = dev.rnn4j.nn.rnn.pack.Packing.packPaddedSequence(padded2, new int[] {3, 1}, false, true);
+    assertEquals(4, packed.data().size(0)); // rows: t0 b0, t0 b1, t1 b0, t2 b0
+    Tensor fromPacked = Losses.crossEntropy(packed.data(), Tensor.ofLongs(1, 2, 3, 0), -100, Reduction.MEAN, 0.1);
+    fromPacked.backward();
+    assertEquals(fromPadded.item(), fromPacked.item(), 1e-6);
+    Approx.assertClose("padded vs packed gradient", padded2.grad(), padded.grad(), 1e-7, 1e-6);
+  }
+
+  @Test
   void badTargetsNameWhatWasExpected() {
     Tensor x = Tensor.zeros(2, 3);
     var e = assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(x, Tensor.ofLongs(0, 3)));

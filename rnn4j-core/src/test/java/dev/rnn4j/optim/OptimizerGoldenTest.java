@@ -93,6 +93,31 @@ class OptimizerGoldenTest {
   }
 
   @Test
+  void paramGroupsUseTheirOwnLearningRateAndDecay() {
+    // one optimizer with two groups equals two optimizers, one per group
+    Map<String, Tensor> p = startParams();
+    Optimizer both = new Sgd(
+        List.of(new ParamGroup(Map.of("w", p.get("w")), 0.1, 0.01), new ParamGroup(Map.of("b", p.get("b")), 0.5, 0)),
+        new Sgd.Options(0.1, 0.9, 0, 0, false));
+    Map<String, Tensor> q = startParams();
+    Optimizer onlyW = new Sgd(Map.of("w", q.get("w")), new Sgd.Options(0.1, 0.9, 0, 0.01, false));
+    Optimizer onlyB = new Sgd(Map.of("b", q.get("b")), new Sgd.Options(0.5, 0.9, 0, 0, false));
+    for (int k = 0; k < 3; k++) {
+      setGrads(p, k);
+      setGrads(q, k);
+      both.step();
+      onlyW.step();
+      onlyB.step();
+    }
+    assertTrue(p.get("w").contentEquals(q.get("w")));
+    assertTrue(p.get("b").contentEquals(q.get("b")));
+    var e = assertThrows(IllegalArgumentException.class, () -> new Sgd(
+        List.of(new ParamGroup(Map.of("w", p.get("w")), 0.1, 0), new ParamGroup(Map.of("w", p.get("w")), 0.1, 0)),
+        Sgd.Options.of(0.1)));
+    assertTrue(e.getMessage().contains("more than one parameter group"), e.getMessage());
+  }
+
+  @Test
   void parametersWithoutGradientAreLeftAlone() {
     Map<String, Tensor> p = startParams();
     Optimizer opt = new Adam(p, Adam.Options.defaults());
