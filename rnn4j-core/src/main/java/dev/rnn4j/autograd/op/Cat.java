@@ -58,14 +58,9 @@ public final class Cat extends Node {
       total += sizes[i];
     }
     Shape outShape = first.shape().with(dim, total);
-    int outer = 1;
-    for (int k = 0; k < dim; k++) {
-      outer *= first.size(k);
-    }
-    int inner = 1;
-    for (int k = dim + 1; k < first.dim(); k++) {
-      inner *= first.size(k);
-    }
+    int[] outerInner = Reduce.outerInner(first.shape(), dim); // (outer, n, inner) around dim
+    int outer = outerInner[0];
+    int inner = outerInner[1];
     boolean floating = first.dtype() == DType.FLOAT32;
     Object y = floating ? new float[outShape.numel()] : new long[outShape.numel()];
     int offset = 0;

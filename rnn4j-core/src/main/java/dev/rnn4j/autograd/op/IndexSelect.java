@@ -54,14 +54,9 @@ public final class IndexSelect extends Node {
       }
     }
     Shape outShape = in.dim() == 0 ? in.shape() : in.shape().with(dim, idx.length);
-    int outer = 1;
-    for (int i = 0; i < dim; i++) {
-      outer *= in.size(i);
-    }
-    int inner = 1;
-    for (int i = dim + 1; i < in.dim(); i++) {
-      inner *= in.size(i);
-    }
+    int[] outerInner = Reduce.outerInner(in.shape(), dim); // (outer, n, inner) around dim
+    int outer = outerInner[0];
+    int inner = outerInner[1];
     int m = idx.length;
     Tensor out;
     if (in.dtype() == DType.FLOAT32) {
@@ -99,14 +94,9 @@ public final class IndexSelect extends Node {
     float[] g = gradOutputs[0].data();
     float[] dx = new float[inShape.numel()];
     int n = inShape.rank() == 0 ? 1 : inShape.size(dim);
-    int outer = 1;
-    for (int i = 0; i < dim; i++) {
-      outer *= inShape.size(i);
-    }
-    int inner = 1;
-    for (int i = dim + 1; i < inShape.rank(); i++) {
-      inner *= inShape.size(i);
-    }
+    int[] outerInner = Reduce.outerInner(inShape, dim); // (outer, n, inner) around dim
+    int outer = outerInner[0];
+    int inner = outerInner[1];
     int m = index.length;
     for (int o = 0; o < outer; o++) {
       for (int k = 0; k < m; k++) {

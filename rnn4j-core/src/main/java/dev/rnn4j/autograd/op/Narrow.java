@@ -41,14 +41,9 @@ public final class Narrow extends Node {
               + dim + " in shape " + in.shape());
     }
     Shape outShape = in.shape().with(dim, length);
-    int outer = 1;
-    for (int i = 0; i < dim; i++) {
-      outer *= in.size(i);
-    }
-    int inner = 1;
-    for (int i = dim + 1; i < in.dim(); i++) {
-      inner *= in.size(i);
-    }
+    int[] outerInner = Reduce.outerInner(in.shape(), dim); // (outer, n, inner) around dim
+    int outer = outerInner[0];
+    int inner = outerInner[1];
     Tensor out;
     if (in.dtype() == DType.FLOAT32) {
       float[] y = new float[outShape.numel()];
@@ -81,14 +76,9 @@ public final class Narrow extends Node {
     Tensor g = gradOutputs[0];
     int n = inShape.size(dim);
     int length = g.size(dim);
-    int outer = 1;
-    for (int i = 0; i < dim; i++) {
-      outer *= inShape.size(i);
-    }
-    int inner = 1;
-    for (int i = dim + 1; i < inShape.rank(); i++) {
-      inner *= inShape.size(i);
-    }
+    int[] outerInner = Reduce.outerInner(inShape, dim); // (outer, n, inner) around dim
+    int outer = outerInner[0];
+    int inner = outerInner[1];
     float[] dx = new float[inShape.numel()];
     float[] gy = g.data();
     for (int o = 0; o < outer; o++) {
