@@ -20,16 +20,17 @@ import java.util.Objects;
  * larger than {@code batchSizes[0]}. The packing functions then always record the indices, whose length is the batch
  * size.
  *
- * <p>Create these with {@link Packing} (or as the output of a recurrent layer), never by hand; the constructor checks
- * every invariant anyway. The arrays are copied in and out, so an instance is immutable.
- *
- * @param data (N, *) where N = sum(batchSizes)
- * @param batchSizes (T) positive and non-increasing
- * @param sortedIndices (B) or null
- * @param unsortedIndices (B) or null, the inverse permutation of sortedIndices
+ * <p>Only the functions of {@link Packing} (and a recurrent layer, for its output) create these, as in PyTorch: the
+ * constructor is package-private, and it checks every invariant. The arrays are copied in and out, so an instance is
+ * immutable.
  */
-public record PackedSequence(Tensor data, int[] batchSizes, int[] sortedIndices, int[] unsortedIndices) {
-  public PackedSequence {
+public final class PackedSequence {
+  private final Tensor data; // (N, *) where N = sum(batchSizes)
+  private final int[] batchSizes; // (T) positive and non-increasing
+  private final int[] sortedIndices; // (B) or null
+  private final int[] unsortedIndices; // (B) or null, the inverse permutation of sortedIndices
+
+  PackedSequence(Tensor data, int[] batchSizes, int[] sortedIndices, int[] unsortedIndices) {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(batchSizes, "batchSizes");
     batchSizes = batchSizes.clone();
@@ -78,22 +79,28 @@ public record PackedSequence(Tensor data, int[] batchSizes, int[] sortedIndices,
         }
       }
     }
+    this.data = data;
+    this.batchSizes = batchSizes;
+    this.sortedIndices = sortedIndices;
+    this.unsortedIndices = unsortedIndices;
+  }
+
+  /** The packed steps, {@code (N, *)}. */
+  public Tensor data() {
+    return data;
   }
 
   /** A copy of the batch sizes. */
-  @Override
   public int[] batchSizes() {
     return batchSizes.clone();
   }
 
   /** A copy of the sorted indices, or {@code null}. */
-  @Override
   public int[] sortedIndices() {
     return sortedIndices == null ? null : sortedIndices.clone();
   }
 
   /** A copy of the unsorted indices, or {@code null}. */
-  @Override
   public int[] unsortedIndices() {
     return unsortedIndices == null ? null : unsortedIndices.clone();
   }
