@@ -16,6 +16,9 @@ public final class Gemm {
   /** Below this many multiply-adds a product runs on one thread. */
   private static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
+  /** Blocks of a split product: enough to balance up to four threads (see NOTE [thread-independent GEMM]). */
+  private static final int SPLIT_PARTS = 4;
+
   private Gemm() {}
 
   public static void sgemm(
@@ -48,15 +51,42 @@ public final class Gemm {
       return;
     }
     long flops = (long) m * n * k;
-    int threads = Parallel.threads();
-    if (threads > 1 && flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads() && m >= 2 * threads) {
-      int rowsPerChunk = Math.max(1, (int) (PARALLEL_MIN_FLOPS / ((long) n * k)));
-      Parallel.forRange(0, m, Math.max(rowsPerChunk, 8), (lo, hi) ->
-          call(blas, transA, transB, hi - lo, n, k, alpha,
-              a, aOff + (transA ? lo : lo * lda), lda, b, bOff, ldb, beta, c, cOff + lo * ldc, ldc));
+    if (flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads()) {
+      // NOTE [thread-independent GEMM]: a large product is cut into SPLIT_PARTS blocks whose bounds depend only on
+      // the shape, never on the thread count, and each block is one BLAS call. One thread runs the blocks in turn,
+      // several share them: the same calls either way, so results are bit-for-bit equal on any thread count (a BLAS
+      // may pick other kernels, hence other summation orders, for other block sizes). The cut runs along the larger
+      // of m and n, so the big operand (usually the weight) is packed once in all, not once per block.
+      if (n >= m) {
+        int block = roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, 16);
+        int blocks = (n + block - 1) / block;
+        Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+          for (int blk = lo; blk < hi; blk++) {
+            int j0 = blk * block;
+            int cols = Math.min(block, n - j0);
+            call(blas, transA, transB, m, cols, k, alpha, a, aOff, lda,
+                b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, ldc);
+          }
+        });
+      } else {
+        int block = roundUp((m + SPLIT_PARTS - 1) / SPLIT_PARTS, 16);
+        int blocks = (m + block - 1) / block;
+        Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+          for (int blk = lo; blk < hi; blk++) {
+            int r0 = blk * block;
+            int rows = Math.min(block, m - r0);
+            call(blas, transA, transB, rows, n, k, alpha,
+                a, aOff + (transA ? r0 : r0 * lda), lda, b, bOff, ldb, beta, c, cOff + r0 * ldc, ldc);
+          }
+        });
+      }
     } else {
       call(blas, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
+  }
+
+  private static int roundUp(int v, int multiple) {
+    return (v + multiple - 1) / multiple * multiple;
   }
 
   private static void call(
