@@ -185,7 +185,7 @@ final class DjlWorkloads {
    * The block's parameters in the order torch::lstm / torch::gru take them: per layer, per direction (forward, then
    * reverse), w_ih, w_hh, b_ih, b_hh. DJL names them {@code l_<layer>_...} (forward) and {@code r_<layer>_...}.
    */
-  private static NDList torchOrder(RecurrentBlock rnn, int layers) {
+  static NDList torchOrder(RecurrentBlock rnn, int layers) {
     var byName = rnn.getParameters();
     NDList out = new NDList();
     for (int layer = 0; layer < layers; layer++) {
