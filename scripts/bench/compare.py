@@ -7,6 +7,8 @@ Each (implementation, workload) pair runs in a fresh process, rounds alternate r
 machine's speed hits both, and the median of the per-round medians is kept. PyTorch runs with OMP_WAIT_POLICY=PASSIVE
 at 1 and at all cores, and its best setting is the one compared (so the comparison never flatters rnn4j). rnn4j runs
 with its defaults (bin/rnn4j: all cores, one OpenBLAS thread per call) and, with --pure-java, also with RNN4J_BLAS=java.
+With --djl, DJL's PyTorch engine (dev.rnn4j.bench.djl.DjlBench, built by `./mvnw -q -P djl -pl rnn4j-bench -am package
+-DskipTests`) runs in the same rounds, like PyTorch at 1 and at all cores with OMP_WAIT_POLICY=PASSIVE, best kept.
 """
 import argparse
 import json
@@ -15,8 +17,10 @@ import pathlib
 import statistics
 import subprocess
 import sys
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+DJL_JAR = ROOT / "rnn4j-bench" / "target" / "rnn4j-benchmarks.jar"
 SPEC = json.loads((ROOT / "rnn4j-cli" / "src" / "main" / "resources" / "dev" / "rnn4j" / "cli" / "bench" / "workloads.json").read_text())
 
 
@@ -42,32 +46,62 @@ def pytorch(name):
     return min(recs, key=lambda r: r["median_s"])
 
 
+def djl(name):
+    cores = os.cpu_count() or 1
+    recs = []
+    for t in sorted({1, cores}):
+        recs += run_lines(["java", "-cp", str(DJL_JAR), "dev.rnn4j.bench.djl.DjlBench", "--workload", name,
+                           "--threads", str(t)], {"OMP_WAIT_POLICY": "PASSIVE"})
+    return min(recs, key=lambda r: r["median_s"])
+
+
+def check_djl_jar():
+    try:
+        with zipfile.ZipFile(DJL_JAR) as z:
+            z.getinfo("dev/rnn4j/bench/djl/DjlBench.class")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        sys.exit(f"--djl needs DjlBench in {DJL_JAR}; build it first with\n"
+                 "  ./mvnw -q -P djl -pl rnn4j-bench -am package -DskipTests")
+
+
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--workload", action="append")
     p.add_argument("--pure-java", action="store_true", help="also run rnn4j with RNN4J_BLAS=java")
+    p.add_argument("--djl", action="store_true", help="also run DJL's PyTorch engine (needs the -P djl build)")
     p.add_argument("--out", help="append every raw record to this JSONL file")
     a = p.parse_args(argv)
+    if a.djl:
+        check_djl_jar()
     names = a.workload or list(SPEC["workloads"])
     subprocess.run([str(ROOT / "bin" / "rnn4j"), "info"], check=True, cwd=ROOT)
     raw = []
     table = []
     for name in names:
-        j, jj, t = [], [], []
+        j, jj, t, d = [], [], [], []
         for _ in range(a.rounds):
             r = rnn4j(name)[0]
             j.append(r)
             if a.pure_java:
                 jj.append(rnn4j(name, {"RNN4J_BLAS": "java"})[0])
             t.append(pytorch(name))
-        raw += j + jj + t
+            if a.djl:
+                d.append(djl(name))
+        raw += j + jj + t + d
         jm = statistics.median(r["median_s"] for r in j)
         tm = statistics.median(r["median_s"] for r in t)
         row = {"workload": name, "rnn4j_s": jm, "pytorch_s": tm, "pytorch_threads": t[-1]["threads"],
                "speedup": tm / jm, "rnn4j_mem_mb": j[-1].get("peak_mem_mb"), "pytorch_mem_mb": t[-1].get("peak_mem_mb")}
         if jj:
             row["pure_java_s"] = statistics.median(r["median_s"] for r in jj)
+        if d:
+            row["djl_s"] = statistics.median(r["median_s"] for r in d)
+            row["djl_threads"] = d[-1]["threads"]
+            row["speedup_vs_djl"] = row["djl_s"] / jm
+            row["djl_mem_mb"] = d[-1].get("peak_mem_mb")
+            if "note" in d[-1]:
+                row["djl_note"] = d[-1]["note"]
         if "gflops" in j[-1]:
             row["rnn4j_gflops"] = statistics.median(r["gflops"] for r in j)
         table.append(row)
@@ -77,7 +111,7 @@ def main(argv):
             for r in raw:
                 f.write(json.dumps(r) + "\n")
     print()
-    hdr = f"| workload | rnn4j (ms) | PyTorch best (ms) | PyTorch threads | rnn4j speed-up |" + (" pure Java (ms) |" if a.pure_java else "")
+    hdr = f"| workload | rnn4j (ms) | PyTorch best (ms) | PyTorch threads | rnn4j speed-up |" + (" pure Java (ms) |" if a.pure_java else "") + (" DJL best (ms) | DJL threads | rnn4j speed-up vs DJL |" if a.djl else "")
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
     for r in table:
@@ -85,6 +119,8 @@ def main(argv):
                 f"{r['speedup']:.2f}x |")
         if a.pure_java:
             line += f" {r['pure_java_s']*1e3:.2f} |"
+        if a.djl:
+            line += f" {r['djl_s']*1e3:.2f} | {r['djl_threads']} | {r['speedup_vs_djl']:.2f}x |"
         print(line)
 
 
