@@ -25,6 +25,13 @@ public final class Gemm {
    */
   private static final int SKINNY_MAX_ROWS = Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? 16 : 64;
 
+  /**
+   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: a hand-off to the pool costs tens
+   * of microseconds on a busy 2-core machine. Measured in-process (serial -> 2 threads, us): 4x2048x512 161 -> 184,
+   * 10x1536x512 305 -> 253, 10x2048x512 437 -> 315; a batch-1 gemv 1x1536x512 55 -> 120 (so m = 1 stays on gemv).
+   */
+  private static final long SKINNY_MIN_CHUNK_FLOPS = 3_000_000;
+
   private static final boolean SKINNY = KernelSelector.vectorApiAvailable()
       && !"false".equals(System.getProperty("rnn4j.skinnyGemm"));
 
@@ -48,6 +55,15 @@ public final class Gemm {
       return;
     }
     BLAS blas = Blas.instance();
+    if (SKINNY && !transA && transB && m >= 2 && m <= SKINNY_MAX_ROWS) {
+      // Few rows times a weight stored (n, k): dot products over contiguous rows, no packing of B. Columns are
+      // split over threads in blocks of 4 (each element comes out the same whatever the split).
+      int blocks = (n + 3) / 4;
+      int minBlocks = Math.max(1, (int) (SKINNY_MIN_CHUNK_FLOPS / (4L * m * k)));
+      Parallel.forRange(0, blocks, minBlocks, (lo, hi) -> SkinnyGemm.nt(
+          m, 4 * lo, Math.min(4 * hi, n), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+      return;
+    }
     if (m == 1) {
       // One row of C (an RNN step at batch 1, greedy decoding): a matrix-vector product. BLAS gemm packs the whole
       // of B first; gemv streams it once, measured 3-4x faster for 1x1536x512.
@@ -61,15 +77,6 @@ public final class Gemm {
     }
     long flops = (long) m * n * k;
     int threads = Parallel.threads();
-    if (SKINNY && !transA && transB && m <= SKINNY_MAX_ROWS) {
-      // Few rows times a weight stored (n, k): dot products over contiguous rows, no packing of B. Columns are
-      // split over threads in blocks of 4 (each element comes out the same whatever the split).
-      int blocks = (n + 3) / 4;
-      int minBlocks = Math.max(1, (int) (PARALLEL_MIN_FLOPS / (4L * m * k)));
-      Parallel.forRange(0, blocks, minBlocks, (lo, hi) -> SkinnyGemm.nt(
-          m, 4 * lo, Math.min(4 * hi, n), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
-      return;
-    }
     if (threads > 1 && flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads() && m >= 2 * threads) {
       int rowsPerChunk = Math.max(1, (int) (PARALLEL_MIN_FLOPS / ((long) n * k)));
       Parallel.forRange(0, m, Math.max(rowsPerChunk, 8), (lo, hi) ->
