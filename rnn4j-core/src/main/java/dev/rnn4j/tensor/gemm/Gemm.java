@@ -77,7 +77,15 @@ public final class Gemm {
     }
     long flops = (long) m * n * k;
     int threads = Parallel.threads();
-    if (threads > 1 && flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads() && m >= 2 * threads) {
+    boolean split = threads > 1 && flops >= PARALLEL_MIN_FLOPS && !Blas.blasOwnsThreads();
+    if (split && m < n && n >= 2 * threads * 16) {
+      // Short and wide (a recurrent step at batch 32: 32 x 2048): split the columns. Each BLAS call packs only the
+      // part of B it uses; splitting rows instead made every thread pack all of B.
+      int colsPerChunk = Math.max(16, (int) (PARALLEL_MIN_FLOPS / ((long) m * k)));
+      Parallel.forRange(0, n, colsPerChunk, (lo, hi) ->
+          call(blas, transA, transB, m, hi - lo, k, alpha,
+              a, aOff, lda, b, bOff + (transB ? lo * ldb : lo), ldb, beta, c, cOff + lo, ldc));
+    } else if (split && m >= 2 * threads) {
       int rowsPerChunk = Math.max(1, (int) (PARALLEL_MIN_FLOPS / ((long) n * k)));
       Parallel.forRange(0, m, Math.max(rowsPerChunk, 8), (lo, hi) ->
           call(blas, transA, transB, hi - lo, n, k, alpha,
