@@ -29,6 +29,7 @@ public final class VectorKernels implements Kernels {
   private final VectorSpecies<Float> species;
   private final boolean lanewiseMath;
   private final ScalarKernels scalar = new ScalarKernels();
+  private final boolean preferred; // species is the preferred one: the hot loops run in PreferredVectorKernels
 
   public VectorKernels(VectorSpecies<Float> species) {
     this(species, defaultLanewiseMath());
@@ -38,6 +39,7 @@ public final class VectorKernels implements Kernels {
   public VectorKernels(VectorSpecies<Float> species, boolean lanewiseMath) {
     this.species = species;
     this.lanewiseMath = lanewiseMath;
+    this.preferred = species == PreferredVectorKernels.F;
   }
 
   /** Whether exp/tanh/sigmoid run on the Vector API: {@code -Drnn4j.lanewiseMath} when set, else true. */
@@ -116,7 +118,7 @@ public final class VectorKernels implements Kernels {
   @Override
   public void add(float[] out, int outOff, float[] x, int xOff, float[] y, int yOff, int n) {
     int bound = species.loopBound(n);
-    int i = 0;
+    int i = preferred ? PreferredVectorKernels.add(out, outOff, x, xOff, y, yOff, n) : 0;
     for (; i < bound; i += species.length()) {
       FloatVector.fromArray(species, x, xOff + i)
           .add(FloatVector.fromArray(species, y, yOff + i))
@@ -130,7 +132,7 @@ public final class VectorKernels implements Kernels {
   @Override
   public void mul(float[] out, int outOff, float[] x, int xOff, float[] y, int yOff, int n) {
     int bound = species.loopBound(n);
-    int i = 0;
+    int i = preferred ? PreferredVectorKernels.mul(out, outOff, x, xOff, y, yOff, n) : 0;
     for (; i < bound; i += species.length()) {
       FloatVector.fromArray(species, x, xOff + i)
           .mul(FloatVector.fromArray(species, y, yOff + i))
@@ -175,7 +177,7 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int bound = species.loopBound(n);
-    int i = 0;
+    int i = preferred ? PreferredVectorKernels.exp(out, outOff, x, xOff, n) : 0;
     for (; i < bound; i += species.length()) {
       exp(FloatVector.fromArray(species, x, xOff + i)).intoArray(out, outOff + i);
     }
@@ -189,7 +191,7 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int bound = species.loopBound(n);
-    int i = 0;
+    int i = preferred ? PreferredVectorKernels.tanh(out, outOff, x, xOff, n) : 0;
     for (; i < bound; i += species.length()) {
       tanh(FloatVector.fromArray(species, x, xOff + i)).intoArray(out, outOff + i);
     }
@@ -204,7 +206,7 @@ public final class VectorKernels implements Kernels {
     }
     int bound = species.loopBound(n);
     FloatVector one = FloatVector.broadcast(species, 1f);
-    int i = 0;
+    int i = preferred ? PreferredVectorKernels.sigmoid(out, outOff, x, xOff, n) : 0;
     for (; i < bound; i += species.length()) {
       FloatVector v = FloatVector.fromArray(species, x, xOff + i);
       FloatVector e = exp(v.abs().neg()); // e^-|x| in (0, 1]: never overflows
@@ -221,11 +223,11 @@ public final class VectorKernels implements Kernels {
   // Lanewise transcendentals from basic operations (see the class comment). Each works on whatever species its
   // argument has.
 
-  private static final float LOG2E = 1.44269504088896341f;
-  private static final float LN2_HI = 0.693145751953125f; // ln 2 to 16 bits: n * LN2_HI is exact for |n| < 256
-  private static final float LN2_LO = 1.42860682030941723e-6f; // ln 2 - LN2_HI
-  private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer
-  private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+  static final float LOG2E = 1.44269504088896341f;
+  static final float LN2_HI = 0.693145751953125f; // ln 2 to 16 bits: n * LN2_HI is exact for |n| < 256
+  static final float LN2_LO = 1.42860682030941723e-6f; // ln 2 - LN2_HI
+  static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer
+  static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
   /**
    * {@code expm1(r)} for {@code |r| <= ln2}: {@code r + r^2 (1/2! + r/3! + ... + r^8/10!)}; the truncation error is
