@@ -20,6 +20,10 @@ import dev.rnn4j.tensor.kernel.Kernels;
  * a time, in double) that the tests hold these against.
  */
 public final class GateKernels {
+  /** Whether the backward kernels run their rows through {@link VectorGateKernels} (same bits, see there). */
+  static final boolean VECTOR = KernelSelector.vectorApiAvailable()
+      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim());
+
   private GateKernels() {}
 
   /**
@@ -75,7 +79,9 @@ public final class GateKernels {
     int g4 = 4 * hs;
     for (int r = r0; r < r1; r++) {
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
+      int k0 = VECTOR ? VectorGateKernels.lstmBackwardRow(hs, dh, dc, so, act, actOff + r * g4, tanhC, tcOff + so,
+          cPrev, cpOff + so, dG, dgOff + r * g4) : 0;
+      for (int k = k0; k < hs; k++) {
         int a = actOff + r * g4 + k;
         float i = act[a];
         float f = act[a + hs];
@@ -146,7 +152,9 @@ public final class GateKernels {
     int g3 = 3 * hs;
     for (int r = r0; r < r1; r++) {
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
+      int k0 = VECTOR ? VectorGateKernels.gruBackwardRow(hs, dh, so, hPrev, hpOff + so, act, actOff + r * g3, hgN,
+          hnOff + so, dGi, dGh, dgOff + r * g3) : 0;
+      for (int k = k0; k < hs; k++) {
         int a = actOff + r * g3 + k;
         float rg = act[a];
         float z = act[a + hs];
