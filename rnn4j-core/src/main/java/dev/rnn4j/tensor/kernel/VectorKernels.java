@@ -205,9 +205,10 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int bound = species.loopBound(n);
-    FloatVector one = FloatVector.broadcast(species, 1f);
+    // Nothing of the generic path may run before the delegation: a vector of a species C2 cannot see boxes.
     int i = preferred ? PreferredVectorKernels.sigmoid(out, outOff, x, xOff, n) : 0;
     for (; i < bound; i += species.length()) {
+      FloatVector one = FloatVector.broadcast(species, 1f);
       FloatVector v = FloatVector.fromArray(species, x, xOff + i);
       FloatVector e = exp(v.abs().neg()); // e^-|x| in (0, 1]: never overflows
       FloatVector d = e.add(1f);
