@@ -29,8 +29,11 @@ public final class Gemm {
    * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: a hand-off to the pool costs tens
    * of microseconds on a busy 2-core machine. Measured in-process (serial -> 2 threads, us): 4x2048x512 161 -> 184,
    * 10x1536x512 305 -> 253, 10x2048x512 437 -> 315; a batch-1 gemv 1x1536x512 55 -> 120 (so m = 1 stays on gemv).
+   * But whole greedy decoding runs at batch 10 (one split 10x1536x512 per step) were slower split: bench
+   * greedy_gru_B10_200steps --threads 1 / 2: 95, 97 / 105, 115 ms. So only products from 16M multiply-adds split
+   * (a step at batch 16 of a 512-unit LSTM and up).
    */
-  private static final long SKINNY_MIN_CHUNK_FLOPS = 3_000_000;
+  private static final long SKINNY_MIN_CHUNK_FLOPS = 8_000_000;
 
   private static final boolean SKINNY = KernelSelector.vectorApiAvailable()
       && !"false".equals(System.getProperty("rnn4j.skinnyGemm"));
