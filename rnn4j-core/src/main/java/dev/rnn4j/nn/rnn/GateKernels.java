@@ -18,6 +18,11 @@ import dev.rnn4j.tensor.kernel.Kernels;
  * ({@code c}, {@code h}, {@code dh}, {@code dc}) start at offset 0 and are {@code H} wide; saved arrays are indexed
  * by packed row and take an offset. {@link GateKernelsReference} is the scalar twin (textbook formulas, one gate at
  * a time, in double) that the tests hold these against.
+ *
+ * <p>The forward kernels run each activation over a whole contiguous gate block through the selected
+ * {@link Kernels} (lanewise exp/tanh/sigmoid on the Vector API, reproducible in every JIT tier); the backward kernels
+ * run the vector body of each row in {@link VectorGateKernels} with the scalar loop's operations, so their bits do
+ * not depend on the Vector API being there.
  */
 public final class GateKernels {
   /** Whether the backward kernels run their rows through {@link VectorGateKernels} (same bits, see there). */

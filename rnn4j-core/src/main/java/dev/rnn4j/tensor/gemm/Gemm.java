@@ -19,7 +19,7 @@ public final class Gemm {
 
   /**
    * Up to this many rows, {@code A B^T} goes to {@link SkinnyGemm} (when the Vector API is loaded;
-   * {@code -Drnn4j.skinnyGemm=false} turns it off). Measured against OpenBLAS (one thread, n=2048, k=512):
+   * {@code -Drnn4j.skinnyGemm=false} or {@code -Drnn4j.vectorBits=0} turns it off). Measured against OpenBLAS (one thread, n=2048, k=512):
    * m=2 330 -> 150 us, m=10 520 -> 370 us, m=16 580 -> 510 us, m=32 980 -> 1150 us (BLAS wins from here). Against
    * netlib's Java BLAS it wins up to m=64 (6.8 -> 2.9 ms), so without native BLAS the limit is 64.
    */
@@ -36,6 +36,7 @@ public final class Gemm {
   private static final long SKINNY_MIN_CHUNK_FLOPS = 8_000_000;
 
   private static final boolean SKINNY = KernelSelector.vectorApiAvailable()
+      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim())
       && !"false".equals(System.getProperty("rnn4j.skinnyGemm"));
 
   private Gemm() {}
