@@ -26,14 +26,12 @@ public final class Gemm {
   private static final int SKINNY_MAX_ROWS = Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? 16 : 64;
 
   /**
-   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: a hand-off to the pool costs tens
-   * of microseconds on a busy 2-core machine. Measured in-process (serial -> 2 threads, us): 4x2048x512 161 -> 184,
-   * 10x1536x512 305 -> 253, 10x2048x512 437 -> 315; a batch-1 gemv 1x1536x512 55 -> 120 (so m = 1 stays on gemv).
-   * But whole greedy decoding runs at batch 10 (one split 10x1536x512 per step) were slower split: bench
-   * greedy_gru_B10_200steps --threads 1 / 2: 95, 97 / 105, 115 ms. So only products from 16M multiply-adds split
-   * (a step at batch 16 of a 512-unit LSTM and up).
+   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split ({@code -Drnn4j.skinnySplitFlops}).
+   * With the executor hand-off (42 us per split) splitting a batch-10 step did not pay; with {@link Parallel}'s
+   * spinning helpers (0.3 us) it does: bench seed_lstm_packed_fwd at 8M / 1M / 250K per thread: 7.5, 9.3 / 6.7, 5.1 /
+   * 5.8, 5.8 ms; greedy_gru_B10_200steps 97, 112 / 85, 123 / 91, 114 ms (noise on a shared machine).
    */
-  private static final long SKINNY_MIN_CHUNK_FLOPS = 8_000_000;
+  private static final long SKINNY_MIN_CHUNK_FLOPS = Long.getLong("rnn4j.skinnySplitFlops", 1_000_000);
 
   private static final boolean SKINNY = KernelSelector.vectorApiAvailable()
       && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim())
