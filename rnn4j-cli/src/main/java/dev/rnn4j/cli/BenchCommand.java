@@ -35,6 +35,11 @@ final class BenchCommand implements Runnable {
   @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
   int warmup = 3;
 
+  @Option(names = "--warmup-seconds", paramLabel = "SECONDS",
+      description = "Keep warming up until this long has passed too (default: ${DEFAULT-VALUE}): the JIT compiles "
+          + "the Vector API kernels only after thousands of calls, and before that they run far slower.")
+  double warmupSeconds = 2;
+
   @Option(names = "--iters", paramLabel = "N", description = "Timed runs at least (default: ${DEFAULT-VALUE}).")
   int iters = 10;
 
@@ -50,9 +55,9 @@ final class BenchCommand implements Runnable {
     if (threads != null) {
       Parallel.setThreads(threads);
     }
-    if (warmup < 0 || iters < 1 || !(budget > 0)) {
-      throw new IllegalArgumentException(
-          "--warmup must be >= 0, --iters >= 1 and --budget > 0; got " + warmup + ", " + iters + ", " + budget);
+    if (warmup < 0 || iters < 1 || !(budget > 0) || !(warmupSeconds >= 0)) {
+      throw new IllegalArgumentException("--warmup must be >= 0, --iters >= 1, --budget > 0 and --warmup-seconds >= 0;"
+          + " got " + warmup + ", " + iters + ", " + budget + ", " + warmupSeconds);
     }
     Workloads all = new Workloads();
     var out = spec.commandLine().getOut();
@@ -74,7 +79,8 @@ final class BenchCommand implements Runnable {
   }
 
   private Map<String, Object> measure(Workload w) {
-    for (int i = 0; i < warmup; i++) {
+    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
       w.step().run();
     }
     System.gc();

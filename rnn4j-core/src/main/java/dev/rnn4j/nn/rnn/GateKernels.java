@@ -1,6 +1,7 @@
 package dev.rnn4j.nn.rnn;
 
-import dev.rnn4j.tensor.kernel.ScalarKernels;
+import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.tensor.kernel.Kernels;
 
 /**
  * The fused per-step gate kernels of the recurrent layers: given the input projection {@code xg} (x W_ih^T + b_ih)
@@ -17,24 +18,18 @@ import dev.rnn4j.tensor.kernel.ScalarKernels;
  * ({@code c}, {@code h}, {@code dh}, {@code dc}) start at offset 0 and are {@code H} wide; saved arrays are indexed
  * by packed row and take an offset. {@link GateKernelsReference} is the scalar twin (textbook formulas, one gate at
  * a time, in double) that the tests hold these against.
+ *
+ * <p>The forward kernels run each activation over a whole contiguous gate block through the selected
+ * {@link Kernels} (lanewise exp/tanh/sigmoid on the Vector API, reproducible in every JIT tier); the backward kernels
+ * run the vector body of each row in {@link VectorGateKernels} with the scalar loop's operations, so their bits do
+ * not depend on the Vector API being there.
  */
 public final class GateKernels {
+  /** Whether the backward kernels run their rows through {@link VectorGateKernels} (same bits, see there). */
+  static final boolean VECTOR = KernelSelector.vectorApiAvailable()
+      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim());
+
   private GateKernels() {}
-
-  static float sigmoid(float v) {
-    return ScalarKernels.sigmoid(v);
-  }
-
-  /**
-   * tanh through the intrinsic {@link Math#exp} in double: {@code 1 - 2 / (e^{2|x|} + 1)} with the sign restored.
-   * {@link Math#tanh} is not intrinsified on common JDKs and made up most of the gate time; in double this form is
-   * exact to far below float32 rounding (the cancellation near 0 costs relative 1e-12 at worst).
-   */
-  static float tanh(float v) {
-    double a = Math.abs((double) v);
-    double t = 1.0 - 2.0 / (Math.exp(2.0 * a) + 1.0);
-    return (float) (v < 0 ? -t : t);
-  }
 
   /**
    * LSTM step: {@code c = f*c + i*g}, {@code h = o*tanh(c)}.
@@ -42,33 +37,38 @@ public final class GateKernels {
    * @param c (n, H) previous cell state in, new cell state out
    * @param h (n, H) new hidden state out
    * @param act saved (., 4H) activated gates i,f,g,o at {@code actOff}, or null
-   * @param tanhC saved (., H) tanh of the new cell state at {@code tcOff}, or null
+   * @param tanhC saved (., H) tanh of the new cell state at {@code tcOff}, or null (null exactly when act is)
    */
   public static void lstmForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
       float[] act, int actOff, float[] tanhC, int tcOff) {
+    lstmForward(KernelSelector.kernels(), r0, r1, hs, xg, xgOff, hg, c, h, act, actOff, tanhC, tcOff);
+  }
+
+  /**
+   * {@link #lstmForward} on given kernels. The gate blocks of a row are contiguous, so every activation runs
+   * lanewise over a whole block: one add over 4H, sigmoid over i,f (2H), tanh over g, sigmoid over o, then the cell
+   * update and tanh(c) over H. Without saving, one row of scratch stands in for {@code act} and {@code tanhC}.
+   */
+  static void lstmForward(Kernels k, int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c,
+      float[] h, float[] act, int actOff, float[] tanhC, int tcOff) {
     int g4 = 4 * hs;
+    boolean save = act != null;
+    float[] gates = save ? act : new float[g4]; // (., 4H) i,f,g,o of the current row
+    float[] tc = save ? tanhC : new float[hs]; // (., H) tanh(c) of the current row
+    float[] ig = new float[hs]; // (H) i*g
     for (int r = r0; r < r1; r++) {
-      int xo = xgOff + r * g4;
-      int ho = r * g4;
+      int go = save ? actOff + r * g4 : 0;
+      int to = save ? tcOff + r * hs : 0;
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
-        float i = sigmoid(xg[xo + k] + hg[ho + k]);
-        float f = sigmoid(xg[xo + hs + k] + hg[ho + hs + k]);
-        float g = tanh(xg[xo + 2 * hs + k] + hg[ho + 2 * hs + k]);
-        float o = sigmoid(xg[xo + 3 * hs + k] + hg[ho + 3 * hs + k]);
-        float cn = f * c[so + k] + i * g;
-        float tc = tanh(cn);
-        c[so + k] = cn;
-        h[so + k] = o * tc;
-        if (act != null) {
-          int a = actOff + r * g4 + k;
-          act[a] = i;
-          act[a + hs] = f;
-          act[a + 2 * hs] = g;
-          act[a + 3 * hs] = o;
-          tanhC[tcOff + so + k] = tc;
-        }
-      }
+      k.add(gates, go, xg, xgOff + r * g4, hg, r * g4, g4);
+      k.sigmoid(gates, go, gates, go, 2 * hs); // i, f
+      k.tanh(gates, go + 2 * hs, gates, go + 2 * hs, hs); // g
+      k.sigmoid(gates, go + 3 * hs, gates, go + 3 * hs, hs); // o
+      k.mul(ig, 0, gates, go, gates, go + 2 * hs, hs);
+      k.mul(c, so, gates, go + hs, c, so, hs);
+      k.add(c, so, c, so, ig, 0, hs); // c = f*c + i*g, rounded as the scalar expression
+      k.tanh(tc, to, c, so, hs);
+      k.mul(h, so, gates, go + 3 * hs, tc, to, hs); // h = o*tanh(c)
     }
   }
 
@@ -84,7 +84,9 @@ public final class GateKernels {
     int g4 = 4 * hs;
     for (int r = r0; r < r1; r++) {
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
+      int k0 = VECTOR ? VectorGateKernels.lstmBackwardRow(hs, dh, dc, so, act, actOff + r * g4, tanhC, tcOff + so,
+          cPrev, cpOff + so, dG, dgOff + r * g4) : 0;
+      for (int k = k0; k < hs; k++) {
         int a = actOff + r * g4 + k;
         float i = act[a];
         float f = act[a + hs];
@@ -108,29 +110,36 @@ public final class GateKernels {
    *
    * @param h (n, H) previous hidden state in, new one out
    * @param act saved (., 3H) r,z,n at {@code actOff}, or null
-   * @param hgN saved (., H) {@code W_hn h + b_hn} at {@code hnOff}, or null
+   * @param hgN saved (., H) {@code W_hn h + b_hn} at {@code hnOff}, or null (null exactly when act is)
    */
   public static void gruForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
+    gruForward(KernelSelector.kernels(), r0, r1, hs, xg, xgOff, hg, h, act, actOff, hgN, hnOff);
+  }
+
+  /** {@link #gruForward} on given kernels: lanewise over the r,z blocks (2H) and the n block (H). */
+  static void gruForward(Kernels k, int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
+      float[] act, int actOff, float[] hgN, int hnOff) {
     int g3 = 3 * hs;
+    boolean save = act != null;
+    float[] gates = save ? act : new float[g3]; // (., 3H) r,z,n of the current row
     for (int r = r0; r < r1; r++) {
       int xo = xgOff + r * g3;
       int ho = r * g3;
+      int go = save ? actOff + r * g3 : 0;
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
-        float rg = sigmoid(xg[xo + k] + hg[ho + k]);
-        float z = sigmoid(xg[xo + hs + k] + hg[ho + hs + k]);
-        float hn = hg[ho + 2 * hs + k];
-        float nn = tanh(xg[xo + 2 * hs + k] + rg * hn);
-        float hp = h[so + k];
-        h[so + k] = (1 - z) * nn + z * hp;
-        if (act != null) {
-          int a = actOff + r * g3 + k;
-          act[a] = rg;
-          act[a + hs] = z;
-          act[a + 2 * hs] = nn;
-          hgN[hnOff + so + k] = hn;
-        }
+      if (save) {
+        System.arraycopy(hg, ho + 2 * hs, hgN, hnOff + so, hs);
+      }
+      k.add(gates, go, xg, xo, hg, ho, 2 * hs);
+      k.sigmoid(gates, go, gates, go, 2 * hs); // r, z
+      int no = go + 2 * hs;
+      k.mul(gates, no, gates, go, hg, ho + 2 * hs, hs); // r * hg_n
+      k.add(gates, no, xg, xo + 2 * hs, gates, no, hs);
+      k.tanh(gates, no, gates, no, hs); // n
+      for (int j = 0; j < hs; j++) { // plain arithmetic: C2 vectorizes it
+        float z = gates[go + hs + j];
+        h[so + j] = (1 - z) * gates[no + j] + z * h[so + j];
       }
     }
   }
@@ -148,7 +157,9 @@ public final class GateKernels {
     int g3 = 3 * hs;
     for (int r = r0; r < r1; r++) {
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
+      int k0 = VECTOR ? VectorGateKernels.gruBackwardRow(hs, dh, so, hPrev, hpOff + so, act, actOff + r * g3, hgN,
+          hnOff + so, dGi, dGh, dgOff + r * g3) : 0;
+      for (int k = k0; k < hs; k++) {
         int a = actOff + r * g3 + k;
         float rg = act[a];
         float z = act[a + hs];
@@ -176,16 +187,24 @@ public final class GateKernels {
    */
   public static void rnnForward(int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff) {
+    rnnForward(KernelSelector.kernels(), r0, r1, hs, relu, xg, xgOff, hg, h, act, actOff);
+  }
+
+  /** {@link #rnnForward} on given kernels. */
+  static void rnnForward(Kernels k, int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg,
+      float[] h, float[] act, int actOff) {
     for (int r = r0; r < r1; r++) {
-      int xo = xgOff + r * hs;
       int so = r * hs;
-      for (int k = 0; k < hs; k++) {
-        float v = xg[xo + k] + hg[so + k];
-        float y = relu ? (v > 0 ? v : 0f) : tanh(v);
-        h[so + k] = y;
-        if (act != null) {
-          act[actOff + so + k] = y;
+      k.add(h, so, xg, xgOff + so, hg, so, hs);
+      if (relu) {
+        for (int j = so; j < so + hs; j++) {
+          h[j] = h[j] > 0 ? h[j] : 0f;
         }
+      } else {
+        k.tanh(h, so, h, so, hs);
+      }
+      if (act != null) {
+        System.arraycopy(h, so, act, actOff + so, hs);
       }
     }
   }

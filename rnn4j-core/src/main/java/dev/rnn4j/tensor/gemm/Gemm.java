@@ -1,6 +1,7 @@
 package dev.rnn4j.tensor.gemm;
 
 import dev.ludovic.netlib.blas.BLAS;
+import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.util.Parallel;
 
 /**
@@ -18,6 +19,26 @@ public final class Gemm {
 
   /** Blocks of a split product: enough to balance up to four threads (see NOTE [thread-independent GEMM]). */
   private static final int SPLIT_PARTS = 4;
+
+  /**
+   * Up to this many rows, {@code A B^T} goes to {@link SkinnyGemm} (when the Vector API is loaded;
+   * {@code -Drnn4j.skinnyGemm=false} or {@code -Drnn4j.vectorBits=0} turns it off). Measured against OpenBLAS (one thread, n=2048, k=512):
+   * m=2 330 -> 150 us, m=10 520 -> 370 us, m=16 580 -> 510 us, m=32 980 -> 1150 us (BLAS wins from here). Against
+   * netlib's Java BLAS it wins up to m=64 (6.8 -> 2.9 ms), so without native BLAS the limit is 64.
+   */
+  private static final int SKINNY_MAX_ROWS = Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? 16 : 64;
+
+  /**
+   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split ({@code -Drnn4j.skinnySplitFlops}).
+   * With the executor hand-off (42 us per split) splitting a batch-10 step did not pay; with {@link Parallel}'s
+   * spinning helpers (0.3 us) it does: bench seed_lstm_packed_fwd at 8M / 1M / 250K per thread: 7.5, 9.3 / 6.7, 5.1 /
+   * 5.8, 5.8 ms; greedy_gru_B10_200steps 97, 112 / 85, 123 / 91, 114 ms (noise on a shared machine).
+   */
+  private static final long SKINNY_MIN_CHUNK_FLOPS = Long.getLong("rnn4j.skinnySplitFlops", 1_000_000);
+
+  private static final boolean SKINNY = KernelSelector.vectorApiAvailable()
+      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim())
+      && !"false".equals(System.getProperty("rnn4j.skinnyGemm"));
 
   private Gemm() {}
 
@@ -39,6 +60,15 @@ public final class Gemm {
       return;
     }
     BLAS blas = Blas.instance();
+    if (SKINNY && !transA && transB && m >= 2 && m <= SKINNY_MAX_ROWS) {
+      // Few rows times a weight stored (n, k): dot products over contiguous rows, no packing of B. Columns are
+      // split over threads in blocks of 4 (each element comes out the same whatever the split).
+      int blocks = (n + 3) / 4;
+      int minBlocks = Math.max(1, (int) (SKINNY_MIN_CHUNK_FLOPS / (4L * m * k)));
+      Parallel.forRange(0, blocks, minBlocks, (lo, hi) -> SkinnyGemm.nt(
+          m, 4 * lo, Math.min(4 * hi, n), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+      return;
+    }
     if (m == 1) {
       // One row of C (an RNN step at batch 1, greedy decoding): a matrix-vector product. BLAS gemm packs the whole
       // of B first; gemv streams it once, measured 3-4x faster for 1x1536x512.

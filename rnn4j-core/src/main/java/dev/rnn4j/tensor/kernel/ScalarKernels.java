@@ -63,7 +63,7 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void tanh(float[] out, int outOff, float[] x, int xOff, int n) {
     for (int i = 0; i < n; i++) {
-      out[outOff + i] = (float) Math.tanh(x[xOff + i]);
+      out[outOff + i] = tanh(x[xOff + i]);
     }
   }
 
@@ -72,6 +72,23 @@ public final class ScalarKernels implements Kernels {
     for (int i = 0; i < n; i++) {
       out[outOff + i] = sigmoid(x[xOff + i]);
     }
+  }
+
+  /**
+   * One tanh through the intrinsic {@link Math#exp} in double: {@code 1 - 2 / (e^{2|x|} + 1)} with the sign restored.
+   * {@link Math#tanh} is not intrinsified on common JDKs (it made up most of the recurrent gate time). Below
+   * {@code |x| = 2^-10} the subtraction would cancel (to 0 for tiny x), so there the series {@code x - x^3/3} is
+   * used (next term {@code 2x^5/15}, relative 1e-7 of x^2 = 1e-13); above it the cancellation costs relative 1e-13 at
+   * worst. In double both are far below float32 rounding: within 1 ulp of {@code (float) Math.tanh} by test.
+   */
+  public static float tanh(float v) {
+    double a = Math.abs((double) v);
+    if (a < 0x1p-10) {
+      double x = v;
+      return (float) (x * (1 - x * x / 3)); // keeps the sign of -0
+    }
+    double t = 1.0 - 2.0 / (Math.exp(2.0 * a) + 1.0);
+    return (float) (v < 0 ? -t : t);
   }
 
   /** One sigmoid, stable at both tails. */

@@ -1,15 +1,44 @@
 package dev.rnn4j.nn.rnn;
 
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.kernel.ScalarKernels;
 import dev.rnn4j.testing.Approx;
+import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.tensor.kernel.Kernels;
+import dev.rnn4j.tensor.kernel.VectorKernels;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The fused gate kernels against their scalar twin {@link GateKernelsReference}, forward and backward, on odd sizes,
- * non-zero offsets into the saved arrays and large pre-activations (saturated gates).
+ * The fused gate kernels against their scalar twin {@link GateKernelsReference}, forward and backward, on odd sizes
+ * (below, at and past each vector width, so both the lanewise bodies and the scalar tails run), non-zero offsets into
+ * the saved arrays and large pre-activations (saturated gates), on every kernel set: scalar, and the Vector API at
+ * 128, 256 and 512 bits with lanewise transcendentals (within 2-3 ulp of the scalar ones, see KernelTwinsTest).
+ * The tolerance, 1e-6 absolute plus 1e-6 relative against the double-precision reference, is about 8 float ulps
+ * near 1: a few ulps of the activations and the rounding of the cell update, not more.
  */
 class GateKernelsTest {
   private static final double TOL = 1e-6;
+
+  static List<Kernels> kernelSets() {
+    List<Kernels> all = new ArrayList<>();
+    all.add(new ScalarKernels());
+    if (KernelSelector.vectorApiAvailable()) {
+      for (int bits : new int[] {128, 256, 512}) {
+        all.add(VectorKernels.forBits(bits, true));
+      }
+    }
+    return all;
+  }
+
+  @Test
+  void theTestsSeeTheVectorKernels() {
+    org.junit.jupiter.api.Assertions.assertEquals(4, kernelSets().size(),
+        "the tests run with --add-modules jdk.incubator.vector, so every width must be covered");
+  }
 
   private static float[] rand(Generator g, int n, double scale) {
     float[] a = new float[n];
@@ -24,20 +53,26 @@ class GateKernelsTest {
     for (int i = -400000; i <= 400000; i++) {
       float v = i * 1e-4f * (i % 7 == 0 ? 3 : 1);
       float expected = (float) Math.tanh(v);
-      float got = GateKernels.tanh(v);
+      float got = ScalarKernels.tanh(v);
       org.junit.jupiter.api.Assertions.assertTrue(Math.abs(got - expected) <= Math.ulp(expected),
           "tanh(" + v + ") = " + got + ", expected " + expected);
     }
-    org.junit.jupiter.api.Assertions.assertEquals(1f, GateKernels.tanh(1e30f));
-    org.junit.jupiter.api.Assertions.assertEquals(-1f, GateKernels.tanh(-1e30f));
-    org.junit.jupiter.api.Assertions.assertEquals(0f, GateKernels.tanh(0f));
-    org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(GateKernels.tanh(Float.NaN)));
+    org.junit.jupiter.api.Assertions.assertEquals(1f, ScalarKernels.tanh(1e30f));
+    org.junit.jupiter.api.Assertions.assertEquals(-1f, ScalarKernels.tanh(-1e30f));
+    org.junit.jupiter.api.Assertions.assertEquals(0f, ScalarKernels.tanh(0f));
+    org.junit.jupiter.api.Assertions.assertEquals(-0f, ScalarKernels.tanh(-0f));
+    for (float tiny : new float[] {1e-30f, -1e-30f, Float.MIN_VALUE, 1e-7f, -3e-5f, 9.7e-4f, 9.8e-4f}) {
+      org.junit.jupiter.api.Assertions.assertEquals((float) Math.tanh(tiny), ScalarKernels.tanh(tiny),
+          Math.ulp((float) Math.tanh(tiny)), "tanh(" + tiny + ")");
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(ScalarKernels.tanh(Float.NaN)));
   }
 
-  @Test
-  void lstmForwardAndBackward() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kernelSets")
+  void lstmForwardAndBackward(Kernels k) {
     Generator g = new Generator(1);
-    for (int hs : new int[] {1, 3, 7, 17}) {
+    for (int hs : new int[] {1, 3, 7, 17, 33, 70}) {
       for (double scale : new double[] {0.5, 8}) {
         int n = 3;
         int off = 2; // packed row offset into the saved arrays
@@ -52,11 +87,17 @@ class GateKernelsTest {
         float[] act2 = new float[(off + n) * 4 * hs];
         float[] tc1 = new float[(off + n) * hs];
         float[] tc2 = new float[(off + n) * hs];
-        GateKernels.lstmForward(0, n, hs, xg, off * 4 * hs, hg, c1, h1, act1, off * 4 * hs, tc1, off * hs);
+        GateKernels.lstmForward(k, 0, n, hs, xg, off * 4 * hs, hg, c1, h1, act1, off * 4 * hs, tc1, off * hs);
         GateKernelsReference.lstmForward(0, n, hs, xg, off * 4 * hs, hg, c2, h2, act2, off * 4 * hs, tc2, off * hs);
         Approx.assertClose("c", c1, c2, TOL, TOL);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         Approx.assertClose("act", act1, act2, TOL, TOL);
+        Approx.assertClose("tanh c", tc1, tc2, TOL, TOL);
+        float[] c3 = c0.clone(); // without saving: the scratch path must give the same bits
+        float[] h3 = new float[n * hs];
+        GateKernels.lstmForward(k, 0, n, hs, xg, off * 4 * hs, hg, c3, h3, null, 0, null, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c1, c3, "c without saving");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(h1, h3, "h without saving");
         float[] cPrev = new float[(off + n) * hs];
         System.arraycopy(c0, 0, cPrev, off * hs, n * hs);
         float[] dh = rand(g, n * hs, 1);
@@ -73,10 +114,11 @@ class GateKernelsTest {
     }
   }
 
-  @Test
-  void gruForwardAndBackward() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kernelSets")
+  void gruForwardAndBackward(Kernels k) {
     Generator g = new Generator(2);
-    for (int hs : new int[] {1, 4, 9}) {
+    for (int hs : new int[] {1, 4, 9, 33, 70}) {
       for (double scale : new double[] {0.5, 8}) {
         int n = 2;
         int off = 3;
@@ -89,11 +131,14 @@ class GateKernelsTest {
         float[] act2 = new float[(off + n) * 3 * hs];
         float[] hn1 = new float[(off + n) * hs];
         float[] hn2 = new float[(off + n) * hs];
-        GateKernels.gruForward(0, n, hs, xg, off * 3 * hs, hg, h1, act1, off * 3 * hs, hn1, off * hs);
+        GateKernels.gruForward(k, 0, n, hs, xg, off * 3 * hs, hg, h1, act1, off * 3 * hs, hn1, off * hs);
         GateKernelsReference.gruForward(0, n, hs, xg, off * 3 * hs, hg, h2, act2, off * 3 * hs, hn2, off * hs);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         Approx.assertClose("act", act1, act2, TOL, TOL);
         Approx.assertClose("hn", hn1, hn2, TOL, TOL);
+        float[] h3 = h0.clone();
+        GateKernels.gruForward(k, 0, n, hs, xg, off * 3 * hs, hg, h3, null, 0, null, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(h1, h3, "h without saving");
         float[] hPrev = new float[(off + n) * hs];
         System.arraycopy(h0, 0, hPrev, off * hs, n * hs);
         float[] dh1 = rand(g, n * hs, 1);
@@ -113,11 +158,12 @@ class GateKernelsTest {
     }
   }
 
-  @Test
-  void rnnForwardAndBackward() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kernelSets")
+  void rnnForwardAndBackward(Kernels k) {
     Generator g = new Generator(3);
     for (boolean relu : new boolean[] {false, true}) {
-      for (int hs : new int[] {1, 5, 16}) {
+      for (int hs : new int[] {1, 5, 16, 33, 70}) {
         int n = 3;
         int off = 1;
         float[] xg = rand(g, (off + n) * hs, 2);
@@ -126,7 +172,7 @@ class GateKernelsTest {
         float[] h2 = new float[n * hs];
         float[] a1 = new float[(off + n) * hs];
         float[] a2 = new float[(off + n) * hs];
-        GateKernels.rnnForward(0, n, hs, relu, xg, off * hs, hg, h1, a1, off * hs);
+        GateKernels.rnnForward(k, 0, n, hs, relu, xg, off * hs, hg, h1, a1, off * hs);
         GateKernelsReference.rnnForward(0, n, hs, relu, xg, off * hs, hg, h2, a2, off * hs);
         Approx.assertClose("h", h1, h2, TOL, TOL);
         float[] dh = rand(g, n * hs, 1);

@@ -91,9 +91,10 @@ class KernelTwinsTest {
   }
 
   /**
-   * exp, tanh and sigmoid: with the scalar-math delegation, bit for bit; lanewise, within 2 ulp (exp, tanh) and 3
-   * ulp (sigmoid) of the scalar twin, which is itself correctly rounded from double (TranscendentalAccuracy in
-   * rnn4j-bench measured 0.57 and 1.81 ulp against a double reference). Special values must match exactly.
+   * exp, tanh and sigmoid: with the scalar-math delegation, bit for bit; lanewise, within 2 ulp (exp) and 3 ulp
+   * (tanh, sigmoid) of the scalar twin, which is itself within 0.5 ulp of the true value (TranscendentalAccuracy in
+   * rnn4j-bench measured the lanewise ones at 0.96, 1.98 and 1.83 ulp against a double reference, so the bound is
+   * that plus the twin's half ulp, rounded up). Special values must match exactly.
    */
   @ParameterizedTest(name = "{0} bits")
   @MethodSource("widths")
@@ -114,7 +115,7 @@ class KernelTwinsTest {
           float[] o2 = o1.clone();
           run(SCALAR, f, o1, x, n);
           run(v, f, o2, x, n);
-          double ulps = lanewise ? (f.equals("sigmoid") ? 3 : 2) : 0;
+          double ulps = lanewise ? (f.equals("exp") ? 2 : 3) : 0;
           for (int i = 0; i < o1.length; i++) {
             String at = f + " " + v.name() + " n=" + n + " at " + i + " x=" + (i >= 1 && i <= n ? x[i + 1] : "-");
             if (Float.isNaN(o1[i]) || Float.isInfinite(o1[i]) || ulps == 0) {

@@ -1,0 +1,95 @@
+package dev.rnn4j.util;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link Parallel#forRange}: every index exactly once, exceptions reach the caller, nested and concurrent calls. */
+class ParallelTest {
+  private final int before = Parallel.threads();
+
+  @AfterEach
+  void restore() {
+    Parallel.setThreads(before);
+  }
+
+  private static void coverOnce(int lo, int hi, int minChunk) {
+    AtomicIntegerArray seen = new AtomicIntegerArray(hi + 1);
+    Parallel.forRange(lo, hi, minChunk, (a, b) -> {
+      for (int i = a; i < b; i++) {
+        seen.incrementAndGet(i);
+      }
+    });
+    for (int i = 0; i <= hi; i++) {
+      assertEquals(i >= lo && i < hi ? 1 : 0, seen.get(i), "index " + i + " of [" + lo + ", " + hi + ")");
+    }
+  }
+
+  @Test
+  void everyIndexExactlyOnceForEveryThreadCount() {
+    for (int t : new int[] {1, 2, 3, 4}) {
+      Parallel.setThreads(t);
+      for (int rep = 0; rep < 200; rep++) { // many hand-offs back to back: spinning and parked helpers
+        coverOnce(3, 3 + rep % 37 + 1, 1);
+      }
+      coverOnce(0, 1000, 7);
+      coverOnce(5, 5, 1);
+    }
+  }
+
+  @Test
+  void exceptionsFromAnyChunkReachTheCaller() {
+    Parallel.setThreads(2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Parallel.forRange(0, 10, 1, (a, b) -> {
+          if (a > 0) {
+            throw new IllegalArgumentException("helper chunk " + a);
+          }
+        }));
+    assertEquals("helper chunk 5", e.getMessage());
+    assertThrows(AssertionError.class, () -> Parallel.forRange(0, 10, 1, (a, b) -> {
+      throw new AssertionError("caller chunk");
+    }));
+    coverOnce(0, 100, 1); // still usable afterwards
+  }
+
+  @Test
+  void nestedAndConcurrentRangesStillCoverEverything() throws Exception {
+    Parallel.setThreads(2);
+    AtomicIntegerArray seen = new AtomicIntegerArray(100);
+    Parallel.forRange(0, 10, 1, (a, b) -> {
+      for (int i = a; i < b; i++) {
+        int row = i;
+        Parallel.forRange(0, 10, 1, (c, d) -> {
+          for (int j = c; j < d; j++) {
+            seen.incrementAndGet(row * 10 + j);
+          }
+        });
+      }
+    });
+    for (int i = 0; i < 100; i++) {
+      assertEquals(1, seen.get(i), "nested index " + i);
+    }
+    Thread[] callers = new Thread[3];
+    Throwable[] failed = new Throwable[1];
+    for (int k = 0; k < callers.length; k++) {
+      callers[k] = new Thread(() -> {
+        try {
+          for (int rep = 0; rep < 300; rep++) {
+            coverOnce(0, 50, 1);
+          }
+        } catch (Throwable e) {
+          failed[0] = e;
+        }
+      });
+      callers[k].start();
+    }
+    for (Thread c : callers) {
+      c.join();
+    }
+    assertEquals(null, failed[0]);
+  }
+}
