@@ -72,7 +72,11 @@ class SkinnyGemmTest {
       float[] part = new float[rows * n];
       SkinnyGemm.nt(rows, 0, n, k, 1f, a, 0, k, b, 0, k, 0f, part, 0, n);
       for (int i = 0; i < rows * n; i++) {
-        assertEquals(whole[i], part[i], 0f, rows + " rows, element " + i);
+        // Bit-identical on JDK 17. On newer JDKs the Vector API's reduceLanes(ADD) sums lanes in a different order
+        // when interpreted than when compiled by C2, and a test calls each row-count path too few times for them all
+        // to be compiled alike, so there the guarantee is a few ulp (see the closing note of issue 6).
+        float tol = Runtime.version().feature() < 18 ? 0f : 4 * Math.ulp(Math.abs(whole[i]));
+        assertEquals(whole[i], part[i], tol, rows + " rows, element " + i);
       }
     }
   }
