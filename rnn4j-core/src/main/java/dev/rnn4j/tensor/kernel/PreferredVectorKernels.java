@@ -44,17 +44,7 @@ final class PreferredVectorKernels {
     for (; i < bound; i += F.length()) {
       FloatVector v = FloatVector.fromArray(F, x, xOff + i);
       FloatVector xc = v.max(-110f).min(89f);
-      FloatVector t = xc.fma(FloatVector.broadcast(F, VectorKernels.LOG2E),
-          FloatVector.broadcast(F, VectorKernels.ROUND));
-      FloatVector nf = t.sub(VectorKernels.ROUND);
-      IntVector ni = t.reinterpretAsInts().sub(VectorKernels.ROUND_BITS);
-      FloatVector r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_HI), xc);
-      r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_LO), r);
-      FloatVector q = expm1Poly(r);
-      IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-      FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      q.fma(s1, s1).mul(s2).intoArray(out, outOff + i);
+      expClamped(xc).intoArray(out, outOff + i);
     }
     return i;
   }
@@ -93,17 +83,7 @@ final class PreferredVectorKernels {
       FloatVector v = FloatVector.fromArray(F, x, xOff + i);
       // e = e^-|x|, as exp() above (the argument is in [-inf, 0], so only the lower clamp matters)
       FloatVector xc = v.abs().neg().max(-110f).min(89f);
-      FloatVector t = xc.fma(FloatVector.broadcast(F, VectorKernels.LOG2E),
-          FloatVector.broadcast(F, VectorKernels.ROUND));
-      FloatVector nf = t.sub(VectorKernels.ROUND);
-      IntVector ni = t.reinterpretAsInts().sub(VectorKernels.ROUND_BITS);
-      FloatVector r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_HI), xc);
-      r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_LO), r);
-      FloatVector qe = expm1Poly(r);
-      IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-      FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector e = qe.fma(s1, s1).mul(s2);
+      FloatVector e = expClamped(xc);
       FloatVector d = e.add(1f);
       FloatVector err = one.sub(d).add(e);
       FloatVector num = one.blend(e, v.compare(VectorOperators.LT, 0f));
@@ -114,6 +94,25 @@ final class PreferredVectorKernels {
   }
 
   /** The expm1 polynomial of {@link VectorKernels}, small enough for C2 to inline (its argument's class is known). */
+  /**
+   * {@code e^xc} for {@code xc} already clamped to [-110, 89], shared by exp and sigmoid: Cody-Waite reduction
+   * {@code xc = n ln2 + r}, {@code expm1(r)} by polynomial, and {@code 2^n} applied in two halves built from exponent
+   * bits (so that subnormal results stay exact).
+   */
+  private static FloatVector expClamped(FloatVector xc) {
+    FloatVector t = xc.fma(FloatVector.broadcast(F, VectorKernels.LOG2E),
+        FloatVector.broadcast(F, VectorKernels.ROUND));
+    FloatVector nf = t.sub(VectorKernels.ROUND);
+    IntVector ni = t.reinterpretAsInts().sub(VectorKernels.ROUND_BITS);
+    FloatVector r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_HI), xc);
+    r = nf.neg().fma(FloatVector.broadcast(F, VectorKernels.LN2_LO), r);
+    FloatVector q = expm1Poly(r);
+    IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+    FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    return q.fma(s1, s1).mul(s2);
+  }
+
   private static FloatVector expm1Poly(FloatVector r) {
     FloatVector p = FloatVector.broadcast(F, 1f / 3628800);
     p = p.fma(r, FloatVector.broadcast(F, 1f / 362880));
