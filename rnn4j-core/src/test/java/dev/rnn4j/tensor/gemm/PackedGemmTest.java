@@ -1,0 +1,117 @@
+package dev.rnn4j.tensor.gemm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.rnn4j.tensor.Generator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PackedGemm} (the pure-Java GEMM behind {@link Gemm#sgemm} when there is no native BLAS) against two twins:
+ * the naive double-precision product, to a tolerance; and a scalar loop that sums in PackedGemm's documented order
+ * (one FMA chain per reduction block, blocks added in turn), bit for bit. Shapes straddle the register tile (MR rows,
+ * NR columns), the reduction block KC and the row block MC, with every transpose combination, offsets, padded leading
+ * dimensions and alpha/beta; and a sub-range of rows or columns gives the same bits as the whole product, which is
+ * what makes {@link Gemm}'s thread split safe.
+ */
+class PackedGemmTest {
+  private final Generator g = new Generator(11);
+
+  private float[] random(int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (g.nextDouble() * 2 - 1);
+    }
+    return a;
+  }
+
+  /** PackedGemm's summation order, written as plain scalar code. */
+  private static void orderTwin(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        int at = cOff + i * ldc + j;
+        for (int pc = 0; pc < k; pc += PackedGemm.KC) {
+          float s = 0f;
+          for (int p = pc; p < Math.min(k, pc + PackedGemm.KC); p++) {
+            float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+            float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+            s = Math.fma(av, bv, s);
+          }
+          float blockBeta = pc == 0 ? beta : 1f;
+          float scaled = alpha * s;
+          c[at] = blockBeta == 0 ? scaled : scaled + blockBeta * c[at];
+        }
+      }
+    }
+  }
+
+  @Test
+  void agreesWithBothTwins() {
+    int nr = PackedGemm.NR;
+    int kc = PackedGemm.KC;
+    int[] ms = {1, 2, PackedGemm.MR - 1, PackedGemm.MR, PackedGemm.MR + 1, 13, PackedGemm.MC + 5};
+    int[] ns = {1, 7, nr - 1, nr, nr + 1, 2 * nr + 3};
+    int[] ks = {1, 5, 33, kc, kc + 1, 2 * kc + 7};
+    float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 0.25f}};
+    int cases = 0;
+    for (boolean ta : new boolean[] {false, true}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        for (int m : ms) {
+          for (int n : ns) {
+            for (int k : ks) {
+              float[] ab = alphaBeta[cases++ % alphaBeta.length];
+              int pad = (m + n) % 3;
+              int off = k % 4;
+              int lda = (ta ? m : k) + pad;
+              int ldb = (tb ? k : n) + 2 * pad;
+              int ldc = n + pad;
+              float[] a = random(off + (ta ? k : m) * lda + 2);
+              float[] b = random(off + 1 + (tb ? n : k) * ldb + 2);
+              float[] c = random(off + 2 + m * ldc + 2);
+              if (ab[1] == 0) {
+                c[off + 2] = Float.NaN; // beta == 0: what C held must not leak
+              }
+              float[] naive = c.clone();
+              float[] twin = c.clone();
+              String what = "ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " alpha/beta=" + ab[0]
+                  + "/" + ab[1];
+              PackedGemm.sgemm(ta, tb, m, n, k, ab[0], a, off, lda, b, off + 1, ldb, ab[1], c, off + 2, ldc);
+              orderTwin(ta, tb, m, n, k, ab[0], a, off, lda, b, off + 1, ldb, ab[1], twin, off + 2, ldc);
+              assertArrayEquals(twin, c, what + ": not PackedGemm's documented summation order");
+              Gemm.sgemmNaive(ta, tb, m, n, k, ab[0], a, off, lda, b, off + 1, ldb, ab[1], naive, off + 2, ldc);
+              for (int i = 0; i < c.length; i++) {
+                assertEquals(naive[i], c[i], 1e-6f * (1 + k), what + " at " + i);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aSubRangeOfRowsOrColumnsGivesTheSameBits() {
+    int m = PackedGemm.MC + 17;
+    int n = 3 * PackedGemm.NR + 5;
+    int k = PackedGemm.KC + 61;
+    float[] a = random(m * k);
+    float[] b = random(n * k);
+    float[] whole = new float[m * n];
+    PackedGemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, whole, 0, n);
+    float[] split = new float[m * n];
+    int[] cuts = {0, 16, PackedGemm.NR + 16, n};
+    for (int s = 0; s + 1 < cuts.length; s++) { // column blocks, as Gemm cuts a wide product
+      int j0 = cuts[s];
+      PackedGemm.sgemm(false, true, m, cuts[s + 1] - j0, k, 1f, a, 0, k, b, j0 * k, k, 0f, split, j0, n);
+    }
+    assertArrayEquals(whole, split, "split over column ranges");
+    float[] rows = new float[m * n];
+    int[] rowCuts = {0, 5, 48, m};
+    for (int s = 0; s + 1 < rowCuts.length; s++) { // row blocks, as Gemm cuts a tall product
+      int i0 = rowCuts[s];
+      PackedGemm.sgemm(false, true, rowCuts[s + 1] - i0, n, k, 1f, a, i0 * k, k, b, 0, k, 0f, rows, i0 * n, n);
+    }
+    assertArrayEquals(whole, rows, "split over row ranges");
+  }
+}
