@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import dev.rnn4j.cli.bench.Workload;
 import dev.rnn4j.cli.bench.Workloads;
 import dev.rnn4j.tensor.gemm.Blas;
+import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.util.Parallel;
 import java.lang.management.ManagementFactory;
@@ -127,7 +128,7 @@ final class BenchCommand implements Runnable {
     // Sum of each heap pool's peak during the timed runs, less the heap in use before them: an upper bound on the
     // extra heap the workload needed (the JVM collects lazily, so garbage counts until collected).
     r.put("peak_mem_mb", Math.round(Math.max(0, peak - before) / 1048576.0 * 10) / 10.0);
-    r.put("backend", (Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? "openblas" : "java-blas") + ", kernels "
+    r.put("backend", Gemm.implementation() + ", kernels "
         + KernelSelector.kernels().name());
     if (w.tokens() > 0) {
       r.put("tokens_per_s", Math.round(w.tokens() / median * 10) / 10.0);

@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.tensor.gemm.Blas;
+import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.util.Parallel;
 import picocli.CommandLine;
@@ -27,7 +28,7 @@ final class InfoCommand implements Runnable {
     out.println("rnn4j " + VERSION);
     out.println("java      " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
     out.println("kernels   " + KernelSelector.kernels().name());
-    out.println("gemm      " + Blas.description());
+    out.println("gemm      " + Gemm.implementation() + ": " + Blas.description());
     out.println("threads   " + Parallel.threads() + (Blas.blasOwnsThreads() ? " (OpenBLAS threads itself)" : ""));
   }
 }

@@ -5,6 +5,7 @@ import dev.rnn4j.autograd.Node;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.gemm.Gemm;
+import dev.rnn4j.tensor.gemm.PreparedB;
 import dev.rnn4j.util.Parallel;
 
 /**
@@ -133,7 +134,8 @@ final class RecurrentLayerOp extends Node {
     float[] hg = new float[maxBs * gh]; // (n, G*H) work
     float[] raw = proj ? new float[maxBs * hs] : null; // (n, H) work
     float[] y = new float[n * ps]; // (N, P)
-    float[] whh = wHh.data();
+    // W_hh^T is the right-hand operand of every step: packed once here when the steps gain from it.
+    PreparedB whhT = Gemm.prepareB(true, ps, gh, wHh.data(), 0, ps, batchSizes);
     float[] bhh = bHh == null ? null : bHh.data();
     if (save) {
       op.x = x;
@@ -169,7 +171,7 @@ final class RecurrentLayerOp extends Node {
       if (bhh != null) {
         fillRows(hg, bhh, rows);
       }
-      Gemm.sgemm(false, true, rows, gh, ps, 1f, h, 0, ps, whh, 0, ps, bhh != null ? 1f : 0f, hg, 0, gh);
+      Gemm.sgemm(false, rows, 1f, h, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
       switch (mode) {
         case LSTM -> {
           float[] target = proj ? raw : h;
@@ -245,7 +247,7 @@ final class RecurrentLayerOp extends Node {
       maxBs = Math.max(maxBs, bs);
     }
     float[] dRaw = proj ? new float[maxBs * hs] : null; // (n, H) work
-    float[] whh = wHh.data();
+    PreparedB whh = Gemm.prepareB(false, gh, ps, wHh.data(), 0, ps, batchSizes); // W_hh, used at every step
     float[] dcc = dc;
     int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh);
     for (int s = 0; s < steps; s++) {
@@ -280,7 +282,7 @@ final class RecurrentLayerOp extends Node {
         default -> throw new AssertionError(mode);
       }
       // dh_{t-1}[0:n] = dGh_t W_hh (+ direct term)
-      Gemm.sgemm(false, false, rows, ps, gh, 1f, dGh, off * gh, gh, whh, 0, ps, beta, dh, 0, ps);
+      Gemm.sgemm(false, rows, 1f, dGh, off * gh, gh, whh, beta, dh, 0, ps);
     }
 
     Tensor[] grads = new Tensor[8];

@@ -45,10 +45,27 @@ public final class Gemm {
    * Without native BLAS, products go to {@link PackedGemm} rather than netlib's Java BLAS ({@code
    * -Drnn4j.packedGemm=false} turns it off): 2048^3 on one thread 80 GFLOPS against 6.
    */
+  /**
+   * Prepared operands ({@link #prepareB}) are packed when the Vector API is loaded ({@code -Drnn4j.prepack=false}
+   * turns it off) and at least this many products use the copy: packing reads B once, about what one product of a
+   * few rows costs.
+   */
+  private static final boolean PREPACK = VECTOR && !"false".equals(System.getProperty("rnn4j.prepack"));
+
+  private static final int PREPACK_MIN_CALLS = 3;
+
   private static final boolean PACKED = VECTOR && Blas.backend() == Blas.Backend.JAVA
       && !"false".equals(System.getProperty("rnn4j.packedGemm"));
 
   private Gemm() {}
+
+  /**
+   * Which code runs the general products: {@code "openblas"}, {@code "java-packed"} ({@link PackedGemm}, the Vector
+   * API kernel) or {@code "java-netlib"} (netlib's Java BLAS, when the Vector API is not loaded).
+   */
+  public static String implementation() {
+    return Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? "openblas" : PACKED ? "java-packed" : "java-netlib";
+  }
 
   public static void sgemm(
       boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -121,6 +138,57 @@ public final class Gemm {
     } else {
       call(blas, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
+  }
+
+  /**
+   * Prepares {@code op(B)} (B stored {@code (n, k)} when {@code transB}, else {@code (k, n)}) for products whose row
+   * counts are {@code rowsPerCall}. It is packed once for {@link PackedGemm} when at least {@link #PREPACK_MIN_CALLS}
+   * of them would use the packed copy (see {@link #usesPacked}); otherwise the products take the plain path.
+   */
+  public static PreparedB prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb, int[] rowsPerCall) {
+    int calls = 0;
+    if (PREPACK) {
+      for (int rows : rowsPerCall) {
+        if (usesPacked(transB, rows)) {
+          calls++;
+        }
+      }
+    }
+    float[] panels = calls >= PREPACK_MIN_CALLS && k > 0 && n > 0
+        ? PackedGemm.packAll(transB, b, bOff, ldb, k, n) : null;
+    return new PreparedB(transB, k, n, b, bOff, ldb, panels);
+  }
+
+  /**
+   * Whether a product of {@code m} rows with a prepared operand goes to the packed copy: not for one row (a
+   * matrix-vector product streams B once anyway) nor where {@link SkinnyGemm} takes it (it reads B in place).
+   */
+  static boolean usesPacked(boolean transB, int m) {
+    return m >= 2 && !(SKINNY && transB && m <= SKINNY_MAX_ROWS);
+  }
+
+  /** {@code C = alpha * op(A) op(B) + beta * C} with {@code op(B)} from {@link #prepareB}; C is {@code (m, b.n)}. */
+  public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PreparedB b,
+      float beta, float[] c, int cOff, int ldc) {
+    if (b.panels == null || !usesPacked(b.transB, m) || b.k == 0) {
+      sgemm(transA, b.transB, m, b.n, b.k, alpha, a, aOff, lda, b.b, b.bOff, b.ldb, beta, c, cOff, ldc);
+      return;
+    }
+    int n = b.n;
+    int k = b.k;
+    int nPad = PackedGemm.paddedColumns(n);
+    // Whole panels per block, cut by shape only (NOTE [thread-independent GEMM]); every element is summed the same
+    // way whichever block it is in.
+    int block = roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, PackedGemm.NR);
+    int blocks = (long) m * n * k >= PARALLEL_MIN_FLOPS ? (n + block - 1) / block : 1;
+    int width = blocks == 1 ? n : block;
+    Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+      for (int blk = lo; blk < hi; blk++) {
+        int j0 = blk * width;
+        PackedGemm.sgemmPrepacked(transA, m, j0, Math.min(n, j0 + width), k, alpha, a, aOff, lda, b.panels, nPad,
+            beta, c, cOff, ldc);
+      }
+    });
   }
 
   private static int roundUp(int v, int multiple) {

@@ -61,7 +61,7 @@ final class PackedGemm {
       int nc = Math.min(NC, n - jc);
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
-        packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+        packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0);
         boolean first = pc == 0;
         for (int ic = 0; ic < m; ic += MC) {
           int mc = Math.min(MC, m - ic);
@@ -74,6 +74,57 @@ final class PackedGemm {
               int at = cOff + (ic + ir) * ldc + jc + jr;
               kernel(kc, ap, ir * kc, bp, bPanel, c, at, ldc, alpha, first ? beta : 1f, mr, nr, tile);
             }
+          }
+        }
+      }
+    }
+  }
+
+  /** Columns of a matrix of n columns once packed: n rounded up to whole panels. */
+  static int paddedColumns(int n) {
+    return roundUp(n, NR);
+  }
+
+  /**
+   * All of op(B), (k, n), packed once: reduction block {@code pc} starts at {@code pc * paddedColumns(n)} and holds
+   * the NR-column panels of every column, so any run of whole panels can be multiplied without copying B again.
+   */
+  static float[] packAll(boolean transB, float[] b, int bOff, int ldb, int k, int n) {
+    int nPad = paddedColumns(n);
+    float[] bp = new float[k * nPad];
+    for (int pc = 0; pc < k; pc += KC) {
+      packB(transB, b, bOff, ldb, pc, Math.min(KC, k - pc), 0, n, bp, pc * nPad);
+    }
+    return bp;
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of {@code C = alpha * op(A) B + beta * C} with B from {@link #packAll} ({@code j0} a
+   * multiple of NR). Each element is summed exactly as {@link #sgemm} sums it.
+   */
+  static void sgemmPrepacked(boolean transA, int m, int j0, int j1, int k, float alpha, float[] a, int aOff,
+      int lda, float[] bp, int nPad, float beta, float[] c, int cOff, int ldc) {
+    assert j0 % NR == 0 && j1 <= nPad;
+    float[][] bufs = BUFFERS.get();
+    int kcMax = Math.min(KC, k);
+    int mcMax = Math.min(MC, roundUp(m, MR));
+    if (bufs[0].length < mcMax * kcMax) {
+      bufs[0] = new float[mcMax * kcMax];
+    }
+    float[] ap = bufs[0];
+    float[] tile = new float[MR * NR];
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      int block = pc * nPad;
+      float blockBeta = pc == 0 ? beta : 1f;
+      for (int ic = 0; ic < m; ic += MC) {
+        int mc = Math.min(MC, m - ic);
+        packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+        for (int jr = j0; jr < j1; jr += NR) {
+          int nr = Math.min(NR, j1 - jr);
+          for (int ir = 0; ir < mc; ir += MR) {
+            kernel(kc, ap, ir * kc, bp, block + jr * kc, c, cOff + (ic + ir) * ldc + jr, ldc, alpha, blockBeta,
+                Math.min(MR, mc - ir), nr, tile);
           }
         }
       }
@@ -110,11 +161,14 @@ final class PackedGemm {
     }
   }
 
-  /** Copies reduction {@code [p0, p0+kc)} x columns {@code [j0, j0+nc)} of op(B) into NR-column panels. */
-  private static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
-      float[] bp) {
+  /**
+   * Copies reduction {@code [p0, p0+kc)} x columns {@code [j0, j0+nc)} of op(B) into NR-column panels at
+   * {@code bp[dst + jr * kc]}, zero-padding the last panel to NR columns.
+   */
+  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+      float[] bp, int dst0) {
     for (int jr = 0; jr < nc; jr += NR) {
-      int base = jr * kc;
+      int base = dst0 + jr * kc;
       int cols = Math.min(NR, nc - jr);
       if (transB) { // B stored (n, k): read each column j along p
         for (int q = 0; q < NR; q++) {

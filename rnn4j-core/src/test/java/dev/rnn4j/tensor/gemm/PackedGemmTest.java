@@ -114,4 +114,45 @@ class PackedGemmTest {
     }
     assertArrayEquals(whole, rows, "split over row ranges");
   }
+
+  @Test
+  void aPreparedOperandGivesPackedGemmsBitsOnEveryRowCount() {
+    for (boolean tb : new boolean[] {false, true}) {
+      for (int[] kn : new int[][] {{PackedGemm.KC + 9, 3 * PackedGemm.NR + 5}, {64, 512}, {1, 1}}) {
+        int k = kn[0];
+        int n = kn[1];
+        int ldb = (tb ? k : n) + 1;
+        float[] b = random(2 + (tb ? n : k) * ldb);
+        PreparedB prepared = Gemm.prepareB(tb, k, n, b, 2, ldb, new int[] {80, 80, 80, 1});
+        assertEquals(true, prepared.isPacked(), "three products of 80 rows use the packed copy");
+        for (int m : new int[] {1, 2, 5, 17, 40, 80}) { // 40 x 512 x 64 and up are split over threads
+          for (boolean ta : new boolean[] {false, true}) {
+            int lda = ta ? m : k;
+            float[] a = random((ta ? k : m) * lda);
+            float[] c = random(m * n);
+            float[] twin = c.clone();
+            Gemm.sgemm(ta, m, 0.5f, a, 0, lda, prepared, 1f, c, 0, n);
+            String what = "tb=" + tb + " ta=" + ta + " m=" + m + " k=" + k + " n=" + n;
+            if (Gemm.usesPacked(tb, m)) { // rows that Gemm sends to the packed copy: PackedGemm's own order
+              orderTwin(ta, tb, m, n, k, 0.5f, a, 0, lda, b, 2, ldb, 1f, twin, 0, n);
+              assertArrayEquals(twin, c, what);
+            } else {
+              Gemm.sgemmNaive(ta, tb, m, n, k, 0.5f, a, 0, lda, b, 2, ldb, 1f, twin, 0, n);
+              for (int i = 0; i < c.length; i++) {
+                assertEquals(twin[i], c[i], 1e-6f * (1 + k), what + " at " + i);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void anOperandUsedTooFewTimesIsNotPacked() {
+    float[] b = random(8 * 8);
+    assertEquals(false, Gemm.prepareB(false, 8, 8, b, 0, 8, new int[] {8, 8}).isPacked());
+    assertEquals(false, Gemm.prepareB(false, 8, 8, b, 0, 8, new int[] {1, 1, 1, 1}).isPacked(), "one-row products");
+    assertEquals(false, Gemm.prepareB(true, 8, 8, b, 0, 8, new int[] {4, 4, 4, 4}).isPacked(), "few-row A B^T");
+  }
 }
