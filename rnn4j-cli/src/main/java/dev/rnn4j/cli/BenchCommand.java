@@ -51,6 +51,11 @@ final class BenchCommand implements Runnable {
   @Option(names = "--list", description = "List the workload names and exit.")
   boolean list;
 
+  @Option(names = "--build-only",
+      description = "Build the workloads (weights, data, optimizer) and exit without running them: the baseline of "
+          + "scripts/bench/peak_memory.py, which finds the smallest heap each workload runs in.")
+  boolean buildOnly;
+
   @Override
   public void run() {
     if (threads != null) {
@@ -74,7 +79,12 @@ final class BenchCommand implements Runnable {
     }
     Gson gson = new Gson();
     for (String n : names) {
-      out.println(gson.toJson(measure(all.build(n))));
+      Workload w = all.build(n);
+      if (buildOnly) {
+        out.println("{\"workload\":" + gson.toJson(w.name()) + ",\"built\":true}");
+        continue;
+      }
+      out.println(gson.toJson(measure(w)));
       out.flush();
     }
   }

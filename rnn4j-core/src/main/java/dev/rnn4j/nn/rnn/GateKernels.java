@@ -150,15 +150,15 @@ public final class GateKernels {
    * @param dh (n, H) gradient of the new hidden state in; out: the direct part {@code dh*z} of the previous state's
    *     gradient (the caller adds {@code dGh W_hh})
    * @param dGi (., 3H) gradients of the input-side pre-activations out at {@code dgOff}
-   * @param dGh (., 3H) gradients of the hidden-side pre-activations ({@code hg}) out at {@code dgOff}
+   * @param dGh (., 3H) gradients of the hidden-side pre-activations ({@code hg}) out at {@code dghOff}
    */
   public static void gruBackward(int r0, int r1, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
-      float[] hgN, int hnOff, float[] dGi, float[] dGh, int dgOff) {
+      float[] hgN, int hnOff, float[] dGi, int dgOff, float[] dGh, int dghOff) {
     int g3 = 3 * hs;
     for (int r = r0; r < r1; r++) {
       int so = r * hs;
       int k0 = VECTOR ? VectorGateKernels.gruBackwardRow(hs, dh, so, hPrev, hpOff + so, act, actOff + r * g3, hgN,
-          hnOff + so, dGi, dGh, dgOff + r * g3) : 0;
+          hnOff + so, dGi, dgOff + r * g3, dGh, dghOff + r * g3) : 0;
       for (int k = k0; k < hs; k++) {
         int a = actOff + r * g3 + k;
         float rg = act[a];
@@ -169,12 +169,13 @@ public final class GateKernels {
         float dzPre = d * (hPrev[hpOff + so + k] - nn) * z * (1 - z);
         float drPre = dnPre * hgN[hnOff + so + k] * rg * (1 - rg);
         int q = dgOff + r * g3 + k;
+        int qh = dghOff + r * g3 + k;
         dGi[q] = drPre;
-        dGh[q] = drPre;
+        dGh[qh] = drPre;
         dGi[q + hs] = dzPre;
-        dGh[q + hs] = dzPre;
+        dGh[qh + hs] = dzPre;
         dGi[q + 2 * hs] = dnPre;
-        dGh[q + 2 * hs] = dnPre * rg;
+        dGh[qh + 2 * hs] = dnPre * rg;
         dh[so + k] = d * z;
       }
     }

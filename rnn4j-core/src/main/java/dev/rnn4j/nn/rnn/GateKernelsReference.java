@@ -99,7 +99,7 @@ public final class GateKernelsReference {
   }
 
   public static void gruBackward(int r0, int r1, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
-      float[] hgN, int hnOff, float[] dGi, float[] dGh, int dgOff) {
+      float[] hgN, int hnOff, float[] dGi, int dgOff, float[] dGh, int dghOff) {
     int w = 3 * hs;
     for (int r = r0; r < r1; r++) {
       for (int k = 0; k < hs; k++) {
@@ -112,11 +112,11 @@ public final class GateKernelsReference {
         double dnPre = dn * (1 - nn * nn);
         double dr = dnPre * hgN[hnOff + r * hs + k];
         dGi[dgOff + r * w + k] = (float) (dr * rg * (1 - rg));
-        dGh[dgOff + r * w + k] = (float) (dr * rg * (1 - rg));
+        dGh[dghOff + r * w + k] = (float) (dr * rg * (1 - rg));
         dGi[dgOff + r * w + hs + k] = (float) (dz * z * (1 - z));
-        dGh[dgOff + r * w + hs + k] = (float) (dz * z * (1 - z));
+        dGh[dghOff + r * w + hs + k] = (float) (dz * z * (1 - z));
         dGi[dgOff + r * w + 2 * hs + k] = (float) dnPre;
-        dGh[dgOff + r * w + 2 * hs + k] = (float) (dnPre * rg);
+        dGh[dghOff + r * w + 2 * hs + k] = (float) (dnPre * rg);
         dh[r * hs + k] = (float) (d * z);
       }
     }

@@ -42,7 +42,7 @@ final class VectorGateKernels {
 
   /** One row of {@link GateKernels#gruBackward}; returns the first unit left to the scalar loop. */
   static int gruBackwardRow(int hs, float[] dh, int so, float[] hPrev, int hp, float[] act, int a, float[] hgN,
-      int hn, float[] dGi, float[] dGh, int q) {
+      int hn, float[] dGi, int q, float[] dGh, int qh) {
     int bound = F.loopBound(hs);
     FloatVector one = FloatVector.broadcast(F, 1f);
     int k = 0;
@@ -55,11 +55,11 @@ final class VectorGateKernels {
       FloatVector dzPre = d.mul(FloatVector.fromArray(F, hPrev, hp + k).sub(nn)).mul(z).mul(one.sub(z));
       FloatVector drPre = dnPre.mul(FloatVector.fromArray(F, hgN, hn + k)).mul(rg).mul(one.sub(rg));
       drPre.intoArray(dGi, q + k);
-      drPre.intoArray(dGh, q + k);
+      drPre.intoArray(dGh, qh + k);
       dzPre.intoArray(dGi, q + hs + k);
-      dzPre.intoArray(dGh, q + hs + k);
+      dzPre.intoArray(dGh, qh + hs + k);
       dnPre.intoArray(dGi, q + 2 * hs + k);
-      dnPre.mul(rg).intoArray(dGh, q + 2 * hs + k);
+      dnPre.mul(rg).intoArray(dGh, qh + 2 * hs + k);
       d.mul(z).intoArray(dh, so + k);
     }
     return k;

@@ -144,13 +144,13 @@ class GateKernelsTest {
         float[] dh1 = rand(g, n * hs, 1);
         float[] dh2 = dh1.clone();
         float[] dGi1 = new float[(off + n) * 3 * hs];
-        float[] dGh1 = new float[(off + n) * 3 * hs];
+        float[] dGh1 = new float[(off + n + 1) * 3 * hs]; // dGh at another offset than dGi
         float[] dGi2 = new float[(off + n) * 3 * hs];
-        float[] dGh2 = new float[(off + n) * 3 * hs];
-        GateKernels.gruBackward(0, n, hs, dh1, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi1, dGh1,
-            off * 3 * hs);
-        GateKernelsReference.gruBackward(0, n, hs, dh2, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi2, dGh2,
-            off * 3 * hs);
+        float[] dGh2 = new float[(off + n + 1) * 3 * hs];
+        GateKernels.gruBackward(0, n, hs, dh1, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi1, off * 3 * hs,
+            dGh1, (off + 1) * 3 * hs);
+        GateKernelsReference.gruBackward(0, n, hs, dh2, hPrev, off * hs, act2, off * 3 * hs, hn2, off * hs, dGi2,
+            off * 3 * hs, dGh2, (off + 1) * 3 * hs);
         Approx.assertClose("dGi", dGi1, dGi2, TOL, TOL);
         Approx.assertClose("dGh", dGh1, dGh2, TOL, TOL);
         Approx.assertClose("dh direct", dh1, dh2, TOL, TOL);
