@@ -111,7 +111,7 @@ public class GateKernelsBench {
 
   @Benchmark
   public float[] gruBackward() {
-    GateKernels.gruBackward(0, rows, H, dh, h, 0, act3, 0, aux, 0, dG, dGh, 0);
+    GateKernels.gruBackward(0, rows, H, dh, h, 0, act3, 0, aux, 0, dG, 0, dGh, 0);
     return dGh;
   }
 }
