@@ -1,6 +1,7 @@
 package dev.rnn4j.util;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,17 +13,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The thread count comes from {@code -Drnn4j.threads=N} (default: the available processors) and can be set once
  * at start-up with {@link #setThreads(int)} (the CLI's {@code --threads}).
  *
- * <p>The helpers are {@code threads - 1} daemon threads that, after each chunk, spin for a short while
+ * <p>The helpers are {@code threads - 1} daemon threads that, after each range, spin for a short while
  * ({@link #SPIN_NANOS}) waiting for the next one before they park: a recurrent layer splits two or three products
  * per time step, and handing work to a parked thread through an executor measured 42 us per split (empty body) on
- * the 2-core build machine, a large part of a 100-300 us step. A range started while the helpers are busy (a nested
- * or a concurrent call) runs its chunks one after another on the calling thread, with the same chunk boundaries.
+ * the 2-core build machine, a large part of a 100-300 us step. The caller and the helpers claim a range's chunks from
+ * a shared counter, so the caller never waits for a helper that has not started yet. A range started while the
+ * helpers are busy (a nested or a concurrent call) runs its chunks one after another on the calling thread, with the
+ * same chunk boundaries.
  * Spinning threads yield every few microseconds: on a machine shared with other processes, a spinner holding the
  * core its partner needs made 2 threads 1.5-3x slower than 1 (seed_lstm_packed_fwd, load 3.5 on 2 cores).
  */
 public final class Parallel {
   /** How long an idle helper polls for the next chunk before it parks. */
   static final long SPIN_NANOS = 200_000;
+
+  /** Chunks per thread (when the range allows): a late helper still finds work, and chunk sizes even out. */
+  private static final int CHUNKS_PER_THREAD = Integer.getInteger("rnn4j.chunksPerThread", 2);
 
   private static volatile int threads =
       Integer.getInteger("rnn4j.threads", Runtime.getRuntime().availableProcessors());
@@ -70,43 +76,36 @@ public final class Parallel {
 
   /**
    * Runs {@code body} over {@code [lo, hi)} split into at most {@link #threads()} chunks of at least
-   * {@code minChunk} elements; the caller runs the first chunk. Serial when only one chunk results.
+   * {@code minChunk} elements. Serial when only one chunk results. The chunks are fixed by the range, the minimum
+   * and the thread count; which thread runs which chunk is not: the caller and the helpers claim them in turn, so a
+   * helper that is slow to wake (measured: a quarter of hand-offs took over 5 us, 36 us on average) leaves its chunk
+   * to the caller instead of holding it up.
    */
   public static void forRange(int lo, int hi, int minChunk, RangeBody body) {
     int n = hi - lo;
     if (n <= 0) {
       return;
     }
-    int chunks = Math.min(threads, Math.max(1, n / Math.max(minChunk, 1)));
-    if (chunks <= 1) {
+    int chunks = Math.min(CHUNKS_PER_THREAD * threads, Math.max(1, n / Math.max(minChunk, 1)));
+    if (chunks <= 1 || threads == 1) {
       body.run(lo, hi);
       return;
     }
     Team t = team();
-    if (t.helpers.length < chunks - 1 || t.lock.isHeldByCurrentThread() || !t.lock.tryLock()) {
+    if (t.lock.isHeldByCurrentThread() || !t.lock.tryLock()) {
       for (int c = 0; c < chunks; c++) { // helpers busy: the same chunks, in order, here
-        body.run(lo + (int) ((long) n * c / chunks), lo + (int) ((long) n * (c + 1) / chunks));
+        body.run(bound(lo, n, chunks, c), bound(lo, n, chunks, c + 1));
       }
       return;
     }
     try {
-      for (int c = 1; c < chunks; c++) {
-        int a = lo + (int) ((long) n * c / chunks);
-        int b = lo + (int) ((long) n * (c + 1) / chunks);
-        t.helpers[c - 1].submit(() -> body.run(a, b));
+      Job job = new Job(body, lo, n, chunks);
+      for (int h = 0; h < Math.min(t.helpers.length, chunks - 1); h++) {
+        t.helpers[h].offer(job);
       }
-      Throwable first = null;
-      try {
-        body.run(lo, lo + n / chunks);
-      } catch (RuntimeException | Error e) {
-        first = e;
-      }
-      for (int c = 1; c < chunks; c++) {
-        Throwable e = t.helpers[c - 1].await();
-        if (first == null) {
-          first = e;
-        }
-      }
+      job.work();
+      job.awaitDone();
+      Throwable first = job.firstFailure();
       if (first instanceof RuntimeException re) {
         throw re;
       }
@@ -118,6 +117,64 @@ public final class Parallel {
       }
     } finally {
       t.lock.unlock();
+    }
+  }
+
+  private static int bound(int lo, int n, int chunks, int c) {
+    return lo + (int) ((long) n * c / chunks);
+  }
+
+  /** One range being run: chunks are claimed from {@link #next}; {@link #done} counts the finished ones. */
+  private static final class Job {
+    final RangeBody body;
+    final int lo;
+    final int n;
+    final int chunks;
+    final AtomicInteger next = new AtomicInteger();
+    final AtomicInteger done = new AtomicInteger();
+    final Throwable[] failures; // by chunk, so the caller reports the lowest failing chunk whoever ran it
+
+    Job(RangeBody body, int lo, int n, int chunks) {
+      this.body = body;
+      this.lo = lo;
+      this.n = n;
+      this.chunks = chunks;
+      this.failures = new Throwable[chunks];
+    }
+
+    /** Claims and runs chunks until none are left. */
+    void work() {
+      for (int c; (c = next.getAndIncrement()) < chunks; ) {
+        try {
+          body.run(bound(lo, n, chunks, c), bound(lo, n, chunks, c + 1));
+        } catch (Throwable e) {
+          failures[c] = e;
+        }
+        done.incrementAndGet(); // publishes the chunk's writes (and failure) to the caller
+      }
+    }
+
+    /** Waits for chunks claimed by helpers to finish (the caller has claimed or run everything else). */
+    void awaitDone() {
+      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      for (int spins = 1; done.get() < chunks; spins++) {
+        if (System.nanoTime() >= spinUntil) {
+          LockSupport.parkNanos(20_000);
+        } else if ((spins & 63) == 0) {
+          Thread.yield(); // the helper may be waiting for this core (other processes hold the rest)
+        } else {
+          Thread.onSpinWait();
+        }
+      }
+    }
+
+    Throwable firstFailure() {
+      for (Throwable f : failures) {
+        if (f != null) {
+          return f;
+        }
+      }
+      return null;
     }
   }
 
@@ -144,9 +201,9 @@ public final class Parallel {
   }
 
   private static final class Helper extends Thread {
-    private volatile Runnable task; // set by the caller, cleared by the helper before it reports done
-    private volatile boolean busy; // from submit until the task has run
-    private volatile Throwable failure;
+    /** The latest job offered; the helper clears it once taken, so nothing outlives the range. */
+    private final AtomicReference<Job> offered = new AtomicReference<>();
+    private volatile boolean parked;
     private volatile boolean stopping;
 
     Helper(String name) {
@@ -154,52 +211,34 @@ public final class Parallel {
       setDaemon(true);
     }
 
-    void submit(Runnable r) {
-      failure = null;
-      busy = true;
-      task = r;
-      LockSupport.unpark(this);
-    }
-
-    /** Waits until the submitted task has run; returns what it threw, or null. */
-    Throwable await() {
-      long spinUntil = System.nanoTime() + SPIN_NANOS;
-      for (int spins = 1; busy; spins++) {
-        if (System.nanoTime() >= spinUntil) {
-          LockSupport.parkNanos(20_000);
-        } else if ((spins & 63) == 0) {
-          Thread.yield(); // the helper may be waiting for this core (other processes hold the rest)
-        } else {
-          Thread.onSpinWait();
-        }
+    void offer(Job job) {
+      offered.set(job);
+      if (parked) {
+        LockSupport.unpark(this);
       }
-      return failure;
     }
 
     @Override
     public void run() {
       while (!stopping) {
         long spinUntil = System.nanoTime() + SPIN_NANOS;
-        Runnable r;
-        for (int spins = 1; (r = task) == null && !stopping; spins++) {
+        Job job;
+        for (int spins = 1; (job = offered.getAndSet(null)) == null && !stopping; spins++) {
           if (System.nanoTime() >= spinUntil) {
-            LockSupport.park(this);
+            parked = true;
+            if (offered.get() == null && !stopping) { // re-check after announcing: an offer may have just missed it
+              LockSupport.park(this);
+            }
+            parked = false;
           } else if ((spins & 63) == 0) {
             Thread.yield(); // let the caller have this core if it shares it
           } else {
             Thread.onSpinWait();
           }
         }
-        if (r == null) {
-          return;
+        if (job != null) {
+          job.work(); // a job whose chunks are all claimed already returns at once
         }
-        try {
-          r.run();
-        } catch (Throwable e) {
-          failure = e;
-        }
-        task = null;
-        busy = false; // publishes the task's writes to the waiting caller
       }
     }
   }

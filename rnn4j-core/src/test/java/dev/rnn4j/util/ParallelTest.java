@@ -49,11 +49,25 @@ class ParallelTest {
             throw new IllegalArgumentException("helper chunk " + a);
           }
         }));
-    assertEquals("helper chunk 5", e.getMessage());
+    // 2 threads, 2 chunks each: [0,2) [2,5) [5,7) [7,10); the lowest failing chunk is reported, whoever ran it
+    assertEquals("helper chunk 2", e.getMessage());
     assertThrows(AssertionError.class, () -> Parallel.forRange(0, 10, 1, (a, b) -> {
       throw new AssertionError("caller chunk");
     }));
     coverOnce(0, 100, 1); // still usable afterwards
+  }
+
+  @Test
+  void chunkBoundsDependOnlyOnTheRangeTheMinimumAndTheThreadCount() {
+    Parallel.setThreads(2);
+    for (int rep = 0; rep < 50; rep++) {
+      java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      Parallel.forRange(3, 103, 10, (a, b) -> seen.add(a + ".." + b));
+      assertEquals(java.util.Set.of("3..28", "28..53", "53..78", "78..103"), seen);
+      java.util.Set<String> few = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      Parallel.forRange(0, 25, 10, (a, b) -> few.add(a + ".." + b)); // only two chunks of at least 10
+      assertEquals(java.util.Set.of("0..12", "12..25"), few);
+    }
   }
 
   @Test
