@@ -202,6 +202,7 @@ final class PackedGemm {
    */
   private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int at, int ldc,
       float alpha, float beta, int mr, int nr, float[] tile) {
+    assert kc >= 1;
     FloatVector c00 = FloatVector.zero(F);
     FloatVector c01 = FloatVector.zero(F);
     FloatVector c10 = FloatVector.zero(F);
@@ -214,7 +215,7 @@ final class PackedGemm {
     FloatVector c41 = FloatVector.zero(F);
     FloatVector c50 = FloatVector.zero(F);
     FloatVector c51 = FloatVector.zero(F);
-    for (int p = 0; p < kc; p++) {
+    for (int p = 0; p < kc - 1; p++) {
       FloatVector b0 = FloatVector.fromArray(F, bp, bo);
       FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
       FloatVector x = FloatVector.broadcast(F, ap[ao]);
@@ -238,20 +239,31 @@ final class PackedGemm {
       ao += MR;
       bo += NR;
     }
-    // Spill the tile to a small buffer and update C from there: passing vectors to a helper that C2 declines to
-    // inline (the kernel is large) would box them, which measured 5x slower.
-    c00.intoArray(tile, 0);
-    c01.intoArray(tile, L);
-    c10.intoArray(tile, NR);
-    c11.intoArray(tile, NR + L);
-    c20.intoArray(tile, 2 * NR);
-    c21.intoArray(tile, 2 * NR + L);
-    c30.intoArray(tile, 3 * NR);
-    c31.intoArray(tile, 3 * NR + L);
-    c40.intoArray(tile, 4 * NR);
-    c41.intoArray(tile, 4 * NR + L);
-    c50.intoArray(tile, 5 * NR);
-    c51.intoArray(tile, 5 * NR + L);
+    // The last p stores each sum as it is made. Storing the loop's exit values instead (12 stores after the loop)
+    // sometimes failed to intrinsify on JDK 17's C2 (PrintInlining: "VectorSupport::store failed to inline
+    // (intrinsic)"), leaving them boxed: seed_bigru2_packed_fwd without native BLAS ran at 114-147 ms instead of 20.
+    // The spilled tile is then added to C by update(), which takes no vectors as arguments (a helper that C2 declines
+    // to inline would box them, measured 5x slower).
+    FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+    FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
+    FloatVector x = FloatVector.broadcast(F, ap[ao]);
+    x.fma(b0, c00).intoArray(tile, 0);
+    x.fma(b1, c01).intoArray(tile, L);
+    x = FloatVector.broadcast(F, ap[ao + 1]);
+    x.fma(b0, c10).intoArray(tile, NR);
+    x.fma(b1, c11).intoArray(tile, NR + L);
+    x = FloatVector.broadcast(F, ap[ao + 2]);
+    x.fma(b0, c20).intoArray(tile, 2 * NR);
+    x.fma(b1, c21).intoArray(tile, 2 * NR + L);
+    x = FloatVector.broadcast(F, ap[ao + 3]);
+    x.fma(b0, c30).intoArray(tile, 3 * NR);
+    x.fma(b1, c31).intoArray(tile, 3 * NR + L);
+    x = FloatVector.broadcast(F, ap[ao + 4]);
+    x.fma(b0, c40).intoArray(tile, 4 * NR);
+    x.fma(b1, c41).intoArray(tile, 4 * NR + L);
+    x = FloatVector.broadcast(F, ap[ao + 5]);
+    x.fma(b0, c50).intoArray(tile, 5 * NR);
+    x.fma(b1, c51).intoArray(tile, 5 * NR + L);
     update(tile, c, at, ldc, alpha, beta, mr, nr);
   }
 
