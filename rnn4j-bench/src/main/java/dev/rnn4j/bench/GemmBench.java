@@ -2,6 +2,7 @@ package dev.rnn4j.bench;
 
 import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
+import dev.rnn4j.tensor.gemm.PreparedB;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * Run: {@code java --add-modules jdk.incubator.vector -jar rnn4j-bench/target/rnn4j-benchmarks.jar Gemm}. Add
- * {@code -jvmArgsAppend -Drnn4j.blas=java} for netlib's pure-Java path. The {@code gflops} figure is
- * {@code 2 M N K / time}; JMH reports the time per call.
+ * {@code -jvmArgsAppend -Drnn4j.blas=java} for the pure-Java path (PackedGemm). {@code sgemmXWtPrepared} is the same
+ * product with W prepared once ({@link Gemm#prepareB}, as a recurrent layer does for W_hh over its steps). The
+ * {@code gflops} figure is {@code 2 M N K / time}; JMH reports the time per call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +51,7 @@ public class GemmBench {
   private float[] x;
   private float[] w;
   private float[] c;
+  private PreparedB prepared;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -66,13 +69,22 @@ public class GemmBench {
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) r.nextDouble(-1, 1);
     }
-    System.out.println("\n# GEMM backend: " + Blas.description());
+    prepared = Gemm.prepareB(true, k, n, w, 0, k, new int[] {m, m, m});
+    System.out.println("\n# GEMM backend: " + Gemm.implementation() + ", " + Blas.description()
+        + (prepared.isPacked() ? "" : "; the prepared operand is not packed, so sgemmXWtPrepared = sgemmXWt"));
   }
 
   /** {@code C (M, N) = X (M, K) W^T}, W stored (N, K) as a Linear weight. */
   @Benchmark
   public float[] sgemmXWt() {
     Gemm.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, c, 0, n);
+    return c;
+  }
+
+  /** The same product with W packed once beforehand: the per-step product of a recurrent layer. */
+  @Benchmark
+  public float[] sgemmXWtPrepared() {
+    Gemm.sgemm(false, m, 1f, x, 0, k, prepared, 0f, c, 0, n);
     return c;
   }
 }
