@@ -3,6 +3,7 @@ package dev.rnn4j.tensor.gemm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.testing.RandomArrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,11 +15,7 @@ class GemmTest {
   private final Generator g = new Generator(99);
 
   private float[] random(int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (g.nextDouble() * 2 - 1);
-    }
-    return a;
+    return RandomArrays.uniform(g, n);
   }
 
   private void check(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad, int off) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.testing.RandomArrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,11 +19,7 @@ class PackedGemmTest {
   private final Generator g = new Generator(11);
 
   private float[] random(int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (g.nextDouble() * 2 - 1);
-    }
-    return a;
+    return RandomArrays.uniform(g, n);
   }
 
   /** PackedGemm's summation order, written as plain scalar code. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.testing.RandomArrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,11 +17,7 @@ class SkinnyGemmTest {
   private final Generator g = new Generator(7);
 
   private float[] random(int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (g.nextDouble() * 2 - 1);
-    }
-    return a;
+    return RandomArrays.uniform(g, n);
   }
 
   @Test
