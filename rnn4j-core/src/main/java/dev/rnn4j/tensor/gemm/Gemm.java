@@ -39,7 +39,16 @@ public final class Gemm {
   private static final boolean VECTOR = KernelSelector.vectorApiAvailable()
       && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim());
 
-  private static final boolean SKINNY = VECTOR && !"false".equals(System.getProperty("rnn4j.skinnyGemm"));
+  /**
+   * {@link SkinnyGemm} sums each dot product's lanes with {@code reduceLanes(ADD)}. On JDK 17 that sum runs lane by
+   * lane in order, compiled or not; on newer JDKs the compiled sum takes another order than the interpreted one, so a
+   * product's bits would depend on how warm the JIT is, and a resumed training run would drift from an uninterrupted
+   * one (TrainerTest's bitwise resume checks failed on Temurin 25 in fresh-clone CI runs). There the default is off:
+   * few-row products go to the BLAS or, with a prepared weight, to {@link PackedGemm}, whose sums do not depend on the
+   * JIT. {@code -Drnn4j.skinnyGemm=true|false} overrides the default.
+   */
+  private static final boolean SKINNY = VECTOR && Boolean.parseBoolean(System.getProperty("rnn4j.skinnyGemm",
+      String.valueOf(Runtime.version().feature() < 18)));
 
   /**
    * Without native BLAS, products go to {@link PackedGemm} rather than netlib's Java BLAS ({@code
