@@ -69,6 +69,13 @@ def main(argv):
     a = ap.parse_args(argv)
     if not JAR.is_file():
         sys.exit(f"{JAR} is missing; build it with ./mvnw -q -pl rnn4j-cli -am package -DskipTests")
+    known = json.loads((ROOT / "rnn4j-cli" / "src" / "main" / "resources" / "dev" / "rnn4j" / "cli" / "bench"
+                        / "workloads.json").read_text())["workloads"]
+    unknown = [n for n in (a.workload or []) if n not in known]
+    if unknown:
+        sys.exit(f"unknown workload(s) {unknown}; known: {list(known)}")
+    if a.steps < 1:
+        sys.exit(f"--steps must be at least 1, got {a.steps}")
     rows = []
     for name in a.workload or TRAIN:
         base = min_heap(["--workload", name, "--build-only"])

@@ -81,6 +81,12 @@ public final class Gemm {
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float beta, float[] c, int cOff, int ldc) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("sgemm: m, n and k must be >= 0, got " + m + ", " + n + ", " + k);
+    }
+    checkMatrix("A", a, aOff, transA ? k : m, transA ? m : k, lda);
+    checkMatrix("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
+    checkMatrix("C", c, cOff, m, n, ldc);
     if (m == 0 || n == 0) {
       return;
     }
@@ -155,6 +161,10 @@ public final class Gemm {
    * of them would use the packed copy (see {@link #usesPacked}); otherwise the products take the plain path.
    */
   public static PreparedB prepareB(boolean transB, int k, int n, float[] b, int bOff, int ldb, int[] rowsPerCall) {
+    if (k < 0 || n < 0) {
+      throw new IllegalArgumentException("prepareB: k and n must be >= 0, got " + k + ", " + n);
+    }
+    checkMatrix("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
     int calls = 0;
     if (PREPACK) {
       for (int rows : rowsPerCall) {
@@ -179,6 +189,11 @@ public final class Gemm {
   /** {@code C = alpha * op(A) op(B) + beta * C} with {@code op(B)} from {@link #prepareB}; C is {@code (m, b.n)}. */
   public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PreparedB b,
       float beta, float[] c, int cOff, int ldc) {
+    if (m < 0) {
+      throw new IllegalArgumentException("sgemm: m must be >= 0, got " + m);
+    }
+    checkMatrix("A", a, aOff, transA ? b.k : m, transA ? m : b.k, lda);
+    checkMatrix("C", c, cOff, m, b.n, ldc);
     if (b.panels == null || !usesPacked(b.transB, m) || b.k == 0) {
       sgemm(transA, b.transB, m, b.n, b.k, alpha, a, aOff, lda, b.b, b.bOff, b.ldb, beta, c, cOff, ldc);
       return;
@@ -198,6 +213,25 @@ public final class Gemm {
             beta, c, cOff, ldc);
       }
     });
+  }
+
+  /**
+   * Checks that a row-major {@code rows x cols} matrix with row stride {@code ld} starting at {@code off} lies inside
+   * {@code x}, so a bad call fails here with the numbers instead of deep in a kernel.
+   */
+  private static void checkMatrix(String name, float[] x, int off, int rows, int cols, int ld) {
+    if (x == null) {
+      throw new IllegalArgumentException("sgemm: " + name + " is null");
+    }
+    if (off < 0 || (rows > 1 && cols > 0 && ld < cols)) { // one row, or none, never steps by ld
+      throw new IllegalArgumentException("sgemm: " + name + " (" + rows + " x " + cols + ") needs a leading dimension"
+          + " >= " + cols + " and an offset >= 0, got " + ld + " and " + off);
+    }
+    long end = rows == 0 || cols == 0 ? off : off + (long) (rows - 1) * ld + cols;
+    if (end > x.length) {
+      throw new IllegalArgumentException("sgemm: " + name + " (" + rows + " x " + cols + ", leading dimension " + ld
+          + ", offset " + off + ") needs " + end + " floats, the array has " + x.length);
+    }
   }
 
   private static int roundUp(int v, int multiple) {

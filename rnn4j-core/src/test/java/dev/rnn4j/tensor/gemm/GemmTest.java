@@ -72,4 +72,25 @@ class GemmTest {
     Gemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 0, new float[0], 0, 2, 0f, c, 0, 2);
     assertEquals(0f, c[3]);
   }
+
+  @Test
+  void badShapesFailWithTheNumbers() {
+    float[] a = new float[6];
+    float[] b = new float[6];
+    float[] c = new float[4];
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemm(false, false, 2, 2, 4, 1f, a, 0, 4, b, 0, 2, 0f, c, 0, 2));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("A (2 x 4") && e.getMessage().contains("6"),
+        e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemm(false, true, 2, 2, 3, 1f, a, 0, 2, b, 0, 3, 0f, c, 0, 2));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("leading dimension"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemm(false, false, -1, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2));
+    PreparedB p = Gemm.prepareB(false, 3, 2, b, 0, 2, new int[] {2, 2, 2});
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemm(false, 2, 1f, a, 0, 3, p, 0f, c, 1, 2)); // C from offset 1 needs 5 floats
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.prepareB(false, 4, 2, b, 0, 2, new int[] {2})); // B 4 x 2 needs 8 floats
+  }
 }
