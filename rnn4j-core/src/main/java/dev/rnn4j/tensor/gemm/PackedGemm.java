@@ -47,14 +47,10 @@ final class PackedGemm {
     float[][] bufs = BUFFERS.get();
     int ncMax = Math.min(NC, roundUp(n, NR));
     int kcMax = Math.min(KC, k);
-    int mcMax = Math.min(MC, roundUp(m, MR));
-    if (bufs[0].length < mcMax * kcMax) {
-      bufs[0] = new float[mcMax * kcMax];
-    }
     if (bufs[1].length < ncMax * kcMax) {
       bufs[1] = new float[ncMax * kcMax];
     }
-    float[] ap = bufs[0];
+    float[] ap = aBuffer(bufs, m, k);
     float[] bp = bufs[1];
     float[] tile = new float[MR * NR];
     for (int jc = 0; jc < n; jc += NC) {
@@ -62,19 +58,37 @@ final class PackedGemm {
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
         packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0);
-        boolean first = pc == 0;
-        for (int ic = 0; ic < m; ic += MC) {
-          int mc = Math.min(MC, m - ic);
-          packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-          for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int bPanel = jr * kc;
-            for (int ir = 0; ir < mc; ir += MR) {
-              int mr = Math.min(MR, mc - ir);
-              int at = cOff + (ic + ir) * ldc + jc + jr;
-              kernel(kc, ap, ir * kc, bp, bPanel, c, at, ldc, alpha, first ? beta : 1f, mr, nr, tile);
-            }
-          }
+        // column j's panel starts at (j - jc) * kc
+        blockProduct(transA, a, aOff, lda, m, pc, kc, ap, bp, -jc * kc, jc, jc + nc, alpha, pc == 0 ? beta : 1f,
+            c, cOff, ldc, tile);
+      }
+    }
+  }
+
+  /** The per-thread A buffer, grown to hold an MC x KC block of an (m, k) op(A). */
+  private static float[] aBuffer(float[][] bufs, int m, int k) {
+    int need = Math.min(MC, roundUp(m, MR)) * Math.min(KC, k);
+    if (bufs[0].length < need) {
+      bufs[0] = new float[need];
+    }
+    return bufs[0];
+  }
+
+  /**
+   * One reduction block {@code [pc, pc+kc)} of columns {@code [j0, j1)} of C, all rows: packs op(A) block by block
+   * ({@link #MC} rows) and runs the micro-kernel over every tile; column {@code j}'s B panel starts at
+   * {@code bp[bBase + j * kc]}.
+   */
+  private static void blockProduct(boolean transA, float[] a, int aOff, int lda, int m, int pc, int kc, float[] ap,
+      float[] bp, int bBase, int j0, int j1, float alpha, float beta, float[] c, int cOff, int ldc, float[] tile) {
+    for (int ic = 0; ic < m; ic += MC) {
+      int mc = Math.min(MC, m - ic);
+      packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+      for (int j = j0; j < j1; j += NR) {
+        int nr = Math.min(NR, j1 - j);
+        for (int ir = 0; ir < mc; ir += MR) {
+          kernel(kc, ap, ir * kc, bp, bBase + j * kc, c, cOff + (ic + ir) * ldc + j, ldc, alpha, beta,
+              Math.min(MR, mc - ir), nr, tile);
         }
       }
     }
@@ -105,29 +119,12 @@ final class PackedGemm {
   static void sgemmPrepacked(boolean transA, int m, int j0, int j1, int k, float alpha, float[] a, int aOff,
       int lda, float[] bp, int nPad, float beta, float[] c, int cOff, int ldc) {
     assert j0 % NR == 0 && j1 <= nPad;
-    float[][] bufs = BUFFERS.get();
-    int kcMax = Math.min(KC, k);
-    int mcMax = Math.min(MC, roundUp(m, MR));
-    if (bufs[0].length < mcMax * kcMax) {
-      bufs[0] = new float[mcMax * kcMax];
-    }
-    float[] ap = bufs[0];
+    float[] ap = aBuffer(BUFFERS.get(), m, k);
     float[] tile = new float[MR * NR];
     for (int pc = 0; pc < k; pc += KC) {
       int kc = Math.min(KC, k - pc);
-      int block = pc * nPad;
-      float blockBeta = pc == 0 ? beta : 1f;
-      for (int ic = 0; ic < m; ic += MC) {
-        int mc = Math.min(MC, m - ic);
-        packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-        for (int jr = j0; jr < j1; jr += NR) {
-          int nr = Math.min(NR, j1 - jr);
-          for (int ir = 0; ir < mc; ir += MR) {
-            kernel(kc, ap, ir * kc, bp, block + jr * kc, c, cOff + (ic + ir) * ldc + jr, ldc, alpha, blockBeta,
-                Math.min(MR, mc - ir), nr, tile);
-          }
-        }
-      }
+      blockProduct(transA, a, aOff, lda, m, pc, kc, ap, bp, pc * nPad, j0, j1, alpha, pc == 0 ? beta : 1f,
+          c, cOff, ldc, tile);
     }
   }
 
