@@ -1,5 +1,6 @@
 package dev.rnn4j.nn.rnn;
 
+import dev.rnn4j.autograd.GradMode;
 import dev.rnn4j.autograd.op.DropoutOp;
 import dev.rnn4j.nn.Init;
 import dev.rnn4j.nn.Module;
@@ -8,6 +9,7 @@ import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.util.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +31,10 @@ import java.util.logging.Logger;
  */
 public abstract class RnnBase extends Module {
   private static final Logger LOG = Logger.getLogger(RnnBase.class.getName());
+
+  /** {@code -Drnn4j.concurrentDirections=false} runs a bidirectional layer's directions one after the other. */
+  private static final boolean CONCURRENT_DIRECTIONS =
+      Boolean.parseBoolean(System.getProperty("rnn4j.concurrentDirections", "true"));
 
   /**
    * The parameters of one direction of one layer.
@@ -196,13 +202,7 @@ public abstract class RnnBase extends Module {
     Tensor layerInput = data;
     for (int layer = 0; layer < config.numLayers(); layer++) {
       List<Tensor> outs = new ArrayList<>(dirs);
-      for (int dir = 0; dir < dirs; dir++) {
-        int k = layer * dirs + dir;
-        LayerParams p = params.get(k);
-        Tensor h = h0 == null ? null : h0.select(0, k);
-        Tensor c = c0 == null ? null : c0.select(0, k);
-        RecurrentLayerOp.Result r = RecurrentLayerOp.apply(
-            mode, layerInput, h, c, p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), batchSizes, batch, dir == 1, packed);
+      for (RecurrentLayerOp.Result r : runDirections(layer, layerInput, h0, c0, batchSizes, batch, packed)) {
         outs.add(r.output());
         hs.add(r.hN());
         if (r.cN() != null) {
@@ -218,6 +218,40 @@ public abstract class RnnBase extends Module {
     Tensor hN = Tensor.stack(hs, 0);
     Tensor cN = cs.isEmpty() ? null : Tensor.stack(cs, 0);
     return new Stack(layerInput, hN, cN);
+  }
+
+  /**
+   * The directions of one layer. With exactly two threads, a bidirectional layer runs its two directions at once, one
+   * per thread, each with its own products and gates on that thread: a few-row step then needs no hand-off at all,
+   * where splitting every step's product and gates over both threads costs two or three hand-offs a step. Each
+   * direction computes exactly what it would alone (the nested ranges keep their chunk boundaries, run in order on
+   * the one thread), so the result is the same either way.
+   */
+  RecurrentLayerOp.Result[] runDirections(int layer, Tensor input, Tensor h0, Tensor c0, int[] batchSizes,
+      int batch, boolean packed) {
+    int dirs = config.numDirections();
+    RecurrentLayerOp.Result[] results = new RecurrentLayerOp.Result[dirs];
+    Parallel.RangeBody body = (lo, hi) -> {
+      for (int dir = lo; dir < hi; dir++) {
+        int k = layer * dirs + dir;
+        LayerParams p = params.get(k);
+        Tensor h = h0 == null ? null : h0.select(0, k);
+        Tensor c = c0 == null ? null : c0.select(0, k);
+        results[dir] = RecurrentLayerOp.apply(
+            mode, input, h, c, p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), batchSizes, batch, dir == 1, packed);
+      }
+    };
+    if (dirs == 2 && CONCURRENT_DIRECTIONS && Parallel.threads() == 2) {
+      boolean grad = GradMode.isEnabled(); // per thread: the helper records (or not) as the caller does
+      Parallel.forRange(0, dirs, 1, (lo, hi) -> {
+        try (GradMode g = grad ? GradMode.enable() : GradMode.disable()) {
+          body.run(lo, hi);
+        }
+      });
+    } else {
+      body.run(0, dirs);
+    }
+    return results;
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -161,6 +161,30 @@ class RnnInvariantsTest {
 
   @ParameterizedTest
   @EnumSource(RnnMode.class)
+  void bothDirectionsFollowTheCallersGradModeWhenTheyRunOnTwoThreads(RnnMode mode) {
+    int before = dev.rnn4j.util.Parallel.threads();
+    dev.rnn4j.util.Parallel.setThreads(2); // the directions run at once, the reverse one usually on the helper
+    try {
+      RnnBase rnn = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 8);
+      Tensor x = Tensor.randn(new Generator(9), 6, 1, 3);
+      int[] batchSizes = {1, 1, 1, 1, 1, 1};
+      for (int rep = 0; rep < 50; rep++) {
+        try (GradMode g = GradMode.disable()) {
+          for (RecurrentLayerOp.Result r : rnn.runDirections(0, x.view(6, 3), null, null, batchSizes, 1, false)) {
+            assertNull(r.output().gradFn(), "no-grad on the calling thread, a graph recorded on another");
+          }
+        }
+        for (RecurrentLayerOp.Result r : rnn.runDirections(0, x.view(6, 3), null, null, batchSizes, 1, false)) {
+          assertTrue(r.output().gradFn() != null, "grad mode on: both directions record their node");
+        }
+      }
+    } finally {
+      dev.rnn4j.util.Parallel.setThreads(before);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
   void batchFirstIsATransposeAndNeverAppliesToStates(RnnMode mode) {
     RnnBase tm = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 10);
     RnnBase bf = make(mode, RnnConfig.builder(3, 4).bidirectional(true).batchFirst(true).build(), 10);
