@@ -37,6 +37,7 @@ public final class Embedding extends Module {
     Init.normal(weight, gen);
     if (pad >= 0) {
       java.util.Arrays.fill(weight.data(), pad * dim, (pad + 1) * dim, 0f);
+      weight.markModified();
     }
   }
 

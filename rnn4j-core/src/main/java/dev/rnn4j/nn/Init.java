@@ -13,6 +13,7 @@ public final class Init {
     for (int i = 0; i < d.length; i++) {
       d[i] = (float) ((gen.nextDouble() * 2 - 1) * bound);
     }
+    t.markModified();
   }
 
   /** Fills {@code t} from N(0, 1). */
@@ -21,5 +22,6 @@ public final class Init {
     for (int i = 0; i < d.length; i++) {
       d[i] = (float) gen.nextGaussian();
     }
+    t.markModified();
   }
 }

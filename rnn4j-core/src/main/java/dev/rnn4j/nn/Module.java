@@ -143,6 +143,7 @@ public abstract class Module {
       if (v != null) {
         float[] src = v.dtype() == dev.rnn4j.tensor.DType.FLOAT32 ? v.data() : v.toFloatArray();
         System.arraycopy(src, 0, e.getValue().data(), 0, src.length);
+        e.getValue().markModified();
       }
     }
     return new LoadResult(missing, unexpected);

@@ -62,6 +62,7 @@ public abstract class Optimizer {
         }
         Map<String, Tensor> st = state.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>());
         update(p.data(), grad.data(), st, p.shape(), g);
+        p.markModified();
       }
     }
   }

@@ -17,6 +17,7 @@ import dev.rnn4j.autograd.op.Softmax;
 import dev.rnn4j.autograd.op.Unary;
 import dev.rnn4j.autograd.op.View;
 import dev.rnn4j.autograd.op.Where;
+import dev.rnn4j.tensor.gemm.WeightCache;
 import java.util.Arrays;
 import java.util.List;
 
@@ -298,13 +299,23 @@ public final class Tensor {
 
   /**
    * The float storage itself, row-major, not a copy. Kernels and optimizers read and write it; writing it bypasses
-   * autograd.
+   * autograd. After writing into a tensor that already exists (a weight, say), call {@link #markModified()}: the
+   * recurrent layers keep packed copies of their weights between inference calls ({@link WeightCache}).
    */
   public float[] data() {
     if (f == null) {
       throw new IllegalArgumentException("expected a float32 tensor, got " + dtype);
     }
     return f;
+  }
+
+  /**
+   * Says that this tensor's values were changed in place (through {@link #data()}): copies derived from them, the
+   * packed weights of {@link WeightCache}, are dropped. The optimizers, {@code Module.loadStateDict} and the
+   * initialisers call it themselves. Views share the storage, so marking any of them is enough.
+   */
+  public void markModified() {
+    WeightCache.invalidate(f);
   }
 
   /** The int64/bool storage itself, row-major, not a copy. */

@@ -6,6 +6,7 @@ import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.gemm.PreparedB;
+import dev.rnn4j.tensor.gemm.WeightCache;
 import dev.rnn4j.util.Parallel;
 
 /**
@@ -121,12 +122,22 @@ final class RecurrentLayerOp extends Node {
             x, h0, c0, wIh, wHh, bIh, bHh, wHr)
         : null;
 
+    // Without a graph to record this is inference, and the weights stay as they are from one call to the next: their
+    // packed copies are kept (WeightCache), which a decoding loop calling one step at a time gains most from.
+    boolean keep = !save && WeightCache.enabled();
+
     // Input projection of every step at once: xg = X W_ih^T + b_ih, (N, G*H).
     float[] xg = new float[n * gh];
     if (bIh != null) {
       fillRows(xg, bIh.data(), n);
     }
-    Gemm.sgemm(false, true, n, gh, in, 1f, x.data(), 0, in, wIh.data(), 0, in, bIh != null ? 1f : 0f, xg, 0, gh);
+    float xgBeta = bIh != null ? 1f : 0f;
+    if (keep) {
+      Gemm.sgemm(false, n, 1f, x.data(), 0, in, WeightCache.prepared(true, in, gh, wIh.data(), 0, in), xgBeta, xg, 0,
+          gh);
+    } else {
+      Gemm.sgemm(false, true, n, gh, in, 1f, x.data(), 0, in, wIh.data(), 0, in, xgBeta, xg, 0, gh);
+    }
 
     float[] h = new float[batch * ps]; // (B, P) running state
     if (h0 != null) {
@@ -143,7 +154,8 @@ final class RecurrentLayerOp extends Node {
     float[] raw = proj ? new float[maxBs * hs] : null; // (n, H) work
     float[] y = new float[n * ps]; // (N, P)
     // W_hh^T is the right-hand operand of every step: packed once here when the steps gain from it.
-    PreparedB whhT = Gemm.prepareB(true, ps, gh, wHh.data(), 0, ps, batchSizes);
+    PreparedB whhT = keep ? WeightCache.prepared(true, ps, gh, wHh.data(), 0, ps)
+        : Gemm.prepareB(true, ps, gh, wHh.data(), 0, ps, batchSizes);
     float[] bhh = bHh == null ? null : bHh.data();
     if (save) {
       op.x = x;

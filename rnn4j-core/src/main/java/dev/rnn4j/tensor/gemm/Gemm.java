@@ -63,6 +63,9 @@ public final class Gemm {
 
   private static final int PREPACK_MIN_CALLS = 3;
 
+  /** From this many rows a product uses a packed copy kept across calls (see {@link #usesPacked(PreparedB, int)}). */
+  private static final int KEPT_MIN_ROWS = 4;
+
   private static final boolean PACKED = VECTOR && Blas.backend() == Blas.Backend.JAVA
       && !"false".equals(System.getProperty("rnn4j.packedGemm"));
 
@@ -164,7 +167,7 @@ public final class Gemm {
     if (k < 0 || n < 0) {
       throw new IllegalArgumentException("prepareB: k and n must be >= 0, got " + k + ", " + n);
     }
-    checkMatrix("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
+    checkOperand(transB, k, n, b, bOff, ldb);
     int calls = 0;
     if (PREPACK) {
       for (int rows : rowsPerCall) {
@@ -175,7 +178,16 @@ public final class Gemm {
     }
     float[] panels = calls >= PREPACK_MIN_CALLS && k > 0 && n > 0
         ? PackedGemm.packAll(transB, b, bOff, ldb, k, n) : null;
-    return new PreparedB(transB, k, n, b, bOff, ldb, panels);
+    return new PreparedB(transB, k, n, b, bOff, ldb, panels, false);
+  }
+
+  /** Whether operands can be packed here (the Vector API is loaded and {@code -Drnn4j.prepack} is not false). */
+  static boolean canPrepack() {
+    return PREPACK;
+  }
+
+  static void checkOperand(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+    checkMatrix("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
   }
 
   /**
@@ -186,6 +198,18 @@ public final class Gemm {
     return m >= 2 && !(SKINNY && transB && m <= SKINNY_MAX_ROWS);
   }
 
+  /**
+   * Whether a product of {@code m} rows uses {@code b}'s packed copy. A copy kept across calls ({@link WeightCache})
+   * costs nothing more to use, and beats {@link SkinnyGemm} from 4 rows (two threads, n 1536-2048, k 256-512: at 4
+   * rows 42-60 against 60-62 us, at 10 rows 46-122 against 97-166); at 2 rows SkinnyGemm wins (40-64 against 42-84).
+   */
+  private static boolean usesPacked(PreparedB b, int m) {
+    if (b.panels == null || b.k == 0) {
+      return false;
+    }
+    return b.kept && m >= KEPT_MIN_ROWS || usesPacked(b.transB, m);
+  }
+
   /** {@code C = alpha * op(A) op(B) + beta * C} with {@code op(B)} from {@link #prepareB}; C is {@code (m, b.n)}. */
   public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PreparedB b,
       float beta, float[] c, int cOff, int ldc) {
@@ -194,7 +218,7 @@ public final class Gemm {
     }
     checkMatrix("A", a, aOff, transA ? b.k : m, transA ? m : b.k, lda);
     checkMatrix("C", c, cOff, m, b.n, ldc);
-    if (b.panels == null || !usesPacked(b.transB, m) || b.k == 0) {
+    if (!usesPacked(b, m)) {
       sgemm(transA, b.transB, m, b.n, b.k, alpha, a, aOff, lda, b.b, b.bOff, b.ldb, beta, c, cOff, ldc);
       return;
     }

@@ -5,7 +5,8 @@ package dev.rnn4j.tensor.gemm;
  * once per time step. {@link Gemm#prepareB} makes one; {@link Gemm#sgemm(boolean, int, float, float[], int, int,
  * PreparedB, float, float[], int, int)} uses it. It keeps the matrix itself and, when the products gain from it, a
  * copy packed for {@link PackedGemm}, made once instead of once per product (a BLAS packs B again on every call).
- * The matrix must not change while the operand is in use.
+ * The matrix must not change while the operand is in use. {@link WeightCache} keeps such copies from one call to the
+ * next.
  */
 public final class PreparedB {
   final boolean transB;
@@ -16,8 +17,10 @@ public final class PreparedB {
   final int ldb;
   /** PackedGemm panels of all of op(B), or null when every product goes through the plain path. */
   final float[] panels;
+  /** Whether the packed copy is kept across calls ({@link WeightCache}), so that it pays from fewer rows. */
+  final boolean kept;
 
-  PreparedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] panels) {
+  PreparedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] panels, boolean kept) {
     this.transB = transB;
     this.k = k;
     this.n = n;
@@ -25,6 +28,7 @@ public final class PreparedB {
     this.bOff = bOff;
     this.ldb = ldb;
     this.panels = panels;
+    this.kept = kept;
   }
 
   /** Whether the operand was packed (false when no product would use the packed copy, or without the Vector API). */
