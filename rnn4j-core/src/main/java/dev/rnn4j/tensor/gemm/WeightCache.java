@@ -18,7 +18,7 @@ import java.util.WeakHashMap;
  * {@code -Drnn4j.weightCache=false} turns it off.
  */
 public final class WeightCache {
-  private static final boolean ENABLED = !"false".equals(System.getProperty("rnn4j.weightCache"));
+  private static volatile boolean on = !"false".equals(System.getProperty("rnn4j.weightCache"));
 
   /** One packed copy, and the view of the array it was packed from (no reference to the array: the key is weak). */
   private record Entry(boolean transB, int k, int n, int bOff, int ldb, float[] panels) {
@@ -31,9 +31,17 @@ public final class WeightCache {
 
   private WeightCache() {}
 
-  /** Whether the cache is on: {@code -Drnn4j.weightCache} is not false and the packed kernel can run here. */
+  /**
+   * Whether the cache is on: {@code -Drnn4j.weightCache} is not false (or {@link #setEnabled} said so) and the packed
+   * kernel can run here.
+   */
   public static boolean enabled() {
-    return ENABLED && Gemm.canPrepack();
+    return on && Gemm.canPrepack();
+  }
+
+  /** Turns the cache on or off from now on; the copies it holds stay until {@link #clear()} or invalidation. */
+  public static void setEnabled(boolean enabled) {
+    on = enabled;
   }
 
   /**

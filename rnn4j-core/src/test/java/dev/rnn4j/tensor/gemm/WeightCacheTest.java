@@ -1,6 +1,7 @@
 package dev.rnn4j.tensor.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -94,6 +95,20 @@ class WeightCacheTest {
     assertProduct(5, 10, k, a, w, 3 + 10 * (k + 2), k + 2, part);
     assertProduct(5, 20, k, a, w, 3, k + 2, whole);
     assertNotSame(whole.panels, part.panels);
+  }
+
+  @Test
+  void turnedOffItNeitherPacksNorUsesItsCopies() {
+    float[] w = RandomArrays.uniform(g, 64 * 48);
+    WeightCache.prepared(true, 48, 64, w, 0, 48);
+    WeightCache.setEnabled(false);
+    try {
+      assertFalse(WeightCache.prepared(true, 48, 64, w, 0, 48).isPacked());
+      assertEquals(1, WeightCache.size(), "the copy stays until clear() or invalidation");
+    } finally {
+      WeightCache.setEnabled(true);
+    }
+    assertTrue(WeightCache.prepared(true, 48, 64, w, 0, 48).isPacked());
   }
 
   @Test

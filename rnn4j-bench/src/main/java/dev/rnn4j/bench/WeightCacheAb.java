@@ -1,0 +1,94 @@
+package dev.rnn4j.bench;
+
+import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.nn.Embedding;
+import dev.rnn4j.nn.Linear;
+import dev.rnn4j.nn.rnn.Gru;
+import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.RnnConfig;
+import dev.rnn4j.nn.rnn.pack.PackedSequence;
+import dev.rnn4j.nn.rnn.pack.Packing;
+import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.gemm.WeightCache;
+
+/**
+ * The inference weight cache ({@link WeightCache}) on and off, alternating call by call in one process, so that the
+ * machine's drift (2x between processes on a shared 2-core machine) falls on both sides alike. Workloads as in
+ * {@code rnn4j bench}: the seed's packed batch through the 1-layer LSTM or the 2-layer bidirectional GRU, or one step
+ * of the greedy GRU loop (batch 10: GRU step, Linear head, argmax fed back). Prints best and mean per call.
+ *
+ * <pre>
+ * OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector -XX:+UseParallelGC \
+ *     -cp rnn4j-bench/target/rnn4j-benchmarks.jar dev.rnn4j.bench.WeightCacheAb [lstm|bigru|greedy] [calls]
+ * </pre>
+ */
+public final class WeightCacheAb {
+  private WeightCacheAb() {}
+
+  public static void main(String[] args) {
+    String workload = args.length > 0 ? args[0] : "lstm";
+    int calls = args.length > 1 ? Integer.parseInt(args[1]) : 400;
+    if (calls < 2) {
+      throw new IllegalArgumentException("calls must be at least 2, got " + calls);
+    }
+    Runnable call = switch (workload) {
+      case "lstm", "bigru" -> seed(workload.equals("bigru"));
+      case "greedy" -> greedyStep();
+      default -> throw new IllegalArgumentException("expected lstm, bigru or greedy, got " + workload);
+    };
+    long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
+    long[] total = new long[2];
+    int timed = 0;
+    for (int i = 0; i < calls; i++) {
+      for (int side = 0; side < 2; side++) {
+        WeightCache.setEnabled(side == 0);
+        long t0 = System.nanoTime();
+        call.run();
+        long t = System.nanoTime() - t0;
+        if (i >= calls / 4) { // the first quarter warms up
+          best[side] = Math.min(best[side], t);
+          total[side] += t;
+        }
+      }
+      if (i >= calls / 4) {
+        timed++;
+      }
+    }
+    System.out.printf("%s, %d calls a side: cache on best %.3f mean %.3f ms; off best %.3f mean %.3f ms%n", workload,
+        timed, best[0] / 1e6, total[0] / 1e6 / timed, best[1] / 1e6, total[1] / 1e6 / timed);
+  }
+
+  private static Runnable seed(boolean bigru) {
+    Generator gen = new Generator(1);
+    RnnConfig.Builder cfg = RnnConfig.builder(256, 512);
+    var rnn = bigru ? new Gru(cfg.numLayers(2).bidirectional(true).build(), gen) : new Lstm(cfg.build(), gen);
+    rnn.eval();
+    int[] lengths = {20, 18, 18, 17, 15, 10, 8, 6, 6, 5};
+    PackedSequence x = Packing.packPaddedSequence(Tensor.randn(gen, 20, 10, 256), lengths, false, true);
+    return () -> {
+      try (GradMode g = GradMode.disable()) {
+        if (rnn instanceof Lstm l) {
+          l.forward(x);
+        } else {
+          ((Gru) rnn).forward(x);
+        }
+      }
+    };
+  }
+
+  private static Runnable greedyStep() {
+    Generator gen = new Generator(1);
+    Embedding embedding = new Embedding(100, 256, gen);
+    Gru gru = new Gru(RnnConfig.builder(256, 512).build(), gen);
+    Linear head = new Linear(512, 100, gen);
+    Tensor ids = Tensor.ofLongs(new long[] {1, 5, 9, 13, 17, 21, 25, 29, 33, 37});
+    Tensor h = Tensor.zeros(1, 10, 512);
+    return () -> {
+      try (GradMode g = GradMode.disable()) {
+        var out = gru.forward(embedding.forward(ids).unsqueeze(0), h);
+        head.forward(out.output()).argmax(-1, false);
+      }
+    };
+  }
+}
