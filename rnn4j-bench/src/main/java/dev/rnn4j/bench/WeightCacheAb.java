@@ -16,11 +16,12 @@ import dev.rnn4j.tensor.gemm.WeightCache;
  * The inference weight cache ({@link WeightCache}) on and off, alternating call by call in one process, so that the
  * machine's drift (2x between processes on a shared 2-core machine) falls on both sides alike. Workloads as in
  * {@code rnn4j bench}: the seed's packed batch through the 1-layer LSTM or the 2-layer bidirectional GRU, or one step
- * of the greedy GRU loop (batch 10: GRU step, Linear head, argmax fed back). Prints best and mean per call.
+ * of the greedy GRU loop (batch 10: GRU step, Linear head, argmax fed back), or the large 2-layer LSTM. Prints best
+ * and mean per call.
  *
  * <pre>
  * OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector -XX:+UseParallelGC \
- *     -cp rnn4j-bench/target/rnn4j-benchmarks.jar dev.rnn4j.bench.WeightCacheAb [lstm|bigru|greedy] [calls]
+ *     -cp rnn4j-bench/target/rnn4j-benchmarks.jar dev.rnn4j.bench.WeightCacheAb [lstm|bigru|greedy|lstm2] [calls]
  * </pre>
  */
 public final class WeightCacheAb {
@@ -35,7 +36,8 @@ public final class WeightCacheAb {
     Runnable call = switch (workload) {
       case "lstm", "bigru" -> seed(workload.equals("bigru"));
       case "greedy" -> greedyStep();
-      default -> throw new IllegalArgumentException("expected lstm, bigru or greedy, got " + workload);
+      case "lstm2" -> lstm2();
+      default -> throw new IllegalArgumentException("expected lstm, bigru, greedy or lstm2, got " + workload);
     };
     long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
     long[] total = new long[2];
@@ -73,6 +75,19 @@ public final class WeightCacheAb {
         } else {
           ((Gru) rnn).forward(x);
         }
+      }
+    };
+  }
+
+  /** {@code lstm2_h1024_B64_L100_fwd}: 2-layer LSTM, input 512, hidden 1024, batch 64, length 100. */
+  private static Runnable lstm2() {
+    Generator gen = new Generator(1);
+    Lstm lstm = new Lstm(RnnConfig.builder(512, 1024).numLayers(2).build(), gen);
+    lstm.eval();
+    Tensor x = Tensor.randn(gen, 100, 64, 512);
+    return () -> {
+      try (GradMode g = GradMode.disable()) {
+        lstm.forward(x);
       }
     };
   }

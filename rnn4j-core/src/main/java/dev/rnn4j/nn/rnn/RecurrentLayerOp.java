@@ -132,7 +132,7 @@ final class RecurrentLayerOp extends Node {
       fillRows(xg, bIh.data(), n);
     }
     float xgBeta = bIh != null ? 1f : 0f;
-    if (keep) {
+    if (keep && Gemm.usesKeptCopy(true, n)) {
       Gemm.sgemm(false, n, 1f, x.data(), 0, in, WeightCache.prepared(true, in, gh, wIh.data(), 0, in), xgBeta, xg, 0,
           gh);
     } else {

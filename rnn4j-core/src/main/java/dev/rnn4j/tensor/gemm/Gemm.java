@@ -66,6 +66,9 @@ public final class Gemm {
   /** From this many rows a product uses a packed copy kept across calls (see {@link #usesPacked(PreparedB, int)}). */
   private static final int KEPT_MIN_ROWS = 4;
 
+  /** Up to this many rows a product uses a kept packed copy rather than OpenBLAS (see the same method). */
+  private static final int KEPT_MAX_ROWS_NATIVE = 512;
+
   private static final boolean PACKED = VECTOR && Blas.backend() == Blas.Backend.JAVA
       && !"false".equals(System.getProperty("rnn4j.packedGemm"));
 
@@ -202,12 +205,25 @@ public final class Gemm {
    * Whether a product of {@code m} rows uses {@code b}'s packed copy. A copy kept across calls ({@link WeightCache})
    * costs nothing more to use, and beats {@link SkinnyGemm} from 4 rows (two threads, n 1536-2048, k 256-512: at 4
    * rows 42-60 against 60-62 us, at 10 rows 46-122 against 97-166); at 2 rows SkinnyGemm wins (40-64 against 42-84).
+   * Past {@link #KEPT_MAX_ROWS_NATIVE} rows OpenBLAS is faster even though it packs B on every call: x 2048 x 1024 at
+   * 113 rows the kept copy took 0.78 of OpenBLAS's time, at 512 0.96, at 1024 1.05, at 2048 1.15.
    */
   private static boolean usesPacked(PreparedB b, int m) {
     if (b.panels == null || b.k == 0) {
       return false;
     }
-    return b.kept && m >= KEPT_MIN_ROWS || usesPacked(b.transB, m);
+    return b.kept ? usesKeptCopy(b.transB, m) : usesPacked(b.transB, m);
+  }
+
+  /**
+   * Whether a product of {@code m} rows with {@code op(B)} would use a packed copy kept in {@link WeightCache} (so a
+   * caller can skip making one that a product would not use).
+   */
+  public static boolean usesKeptCopy(boolean transB, int m) {
+    if (m > KEPT_MAX_ROWS_NATIVE && Blas.backend() == Blas.Backend.NATIVE_OPENBLAS) {
+      return false;
+    }
+    return m >= KEPT_MIN_ROWS || usesPacked(transB, m);
   }
 
   /** {@code C = alpha * op(A) op(B) + beta * C} with {@code op(B)} from {@link #prepareB}; C is {@code (m, b.n)}. */
