@@ -20,6 +20,9 @@ public final class Gemm {
   /** Blocks of a split product: enough to balance up to four threads (see NOTE [thread-independent GEMM]). */
   private static final int SPLIT_PARTS = 4;
 
+  /** Multiply-adds from which a matrix-vector product (m = 1) is cut into blocks for threads. */
+  private static final long GEMV_SPLIT_MIN = 1L << 17;
+
   /**
    * Up to this many rows, {@code A B^T} goes to {@link SkinnyGemm} (when the Vector API is loaded;
    * {@code -Drnn4j.skinnyGemm=false} or {@code -Drnn4j.vectorBits=0} turns it off). Measured against OpenBLAS (one thread, n=2048, k=512):
@@ -117,13 +120,24 @@ public final class Gemm {
     }
     if (m == 1) {
       // One row of C (an RNN step at batch 1, greedy decoding): a matrix-vector product. BLAS gemm packs the whole
-      // of B first; gemv streams it once, measured 3-4x faster for 1x1536x512.
+      // of B first; gemv streams it once, measured 3-4x faster for 1x1536x512. Streaming B is the whole cost, and
+      // each core streams at its own rate, so a large one is cut into blocks of columns of C, one gemv each, by shape
+      // only as in NOTE [thread-independent GEMM] (1x1536x512 on one thread 43 us).
       int incA = transA ? lda : 1;
-      if (transB) { // c = B a with B stored (n, k): column-major (k, n), transposed
-        blas.sgemv("T", k, n, alpha, b, bOff, ldb, a, aOff, incA, beta, c, cOff, 1);
-      } else { // c = B^T a with B stored (k, n): column-major (n, k)
-        blas.sgemv("N", n, k, alpha, b, bOff, ldb, a, aOff, incA, beta, c, cOff, 1);
-      }
+      int block = (long) n * k >= GEMV_SPLIT_MIN && !Blas.blasOwnsThreads()
+          ? roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, 16) : n;
+      int blocks = (n + block - 1) / block;
+      Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+        for (int blk = lo; blk < hi; blk++) {
+          int j0 = blk * block;
+          int cols = Math.min(block, n - j0);
+          if (transB) { // c = B a with B stored (n, k): column-major (k, n), transposed
+            blas.sgemv("T", k, cols, alpha, b, bOff + j0 * ldb, ldb, a, aOff, incA, beta, c, cOff + j0, 1);
+          } else { // c = B^T a with B stored (k, n): column-major (n, k)
+            blas.sgemv("N", cols, k, alpha, b, bOff + j0, ldb, a, aOff, incA, beta, c, cOff + j0, 1);
+          }
+        }
+      });
       return;
     }
     long flops = (long) m * n * k;

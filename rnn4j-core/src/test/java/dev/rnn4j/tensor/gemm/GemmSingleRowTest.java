@@ -4,7 +4,10 @@ import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.testing.Approx;
 import org.junit.jupiter.api.Test;
 
-/** The single-row (m = 1) route of {@link Gemm#sgemm} through gemv, against the naive twin, for every layout. */
+/**
+ * The single-row (m = 1) route of {@link Gemm#sgemm} through gemv, against the naive twin, for every layout; and a
+ * large one, cut into blocks of columns for threads, gives the same bits on one thread as on two.
+ */
 class GemmSingleRowTest {
   @Test
   void singleRowMatchesNaiveForEveryTransposeAlphaBetaAndOffset() {
@@ -25,6 +28,35 @@ class GemmSingleRowTest {
           Approx.assertClose("transA=" + transA + " transB=" + transB + " beta=" + beta, c1, c2, 1e-5, 1e-5);
         }
       }
+    }
+  }
+
+  @Test
+  void aLargeSingleRowIsSplitIntoBlocksWithTheSameBitsOnAnyThreadCount() {
+    Generator g = new Generator(4);
+    int n = 1000; // 1000 x 300: above the split threshold, four blocks of 256 columns, the last one short
+    int k = 300;
+    int before = dev.rnn4j.util.Parallel.threads();
+    try {
+      for (boolean transB : new boolean[] {false, true}) {
+        int ldb = transB ? k + 3 : n + 5;
+        float[] a = rand(g, 2 + k);
+        float[] b = rand(g, 1 + (transB ? n * ldb : k * ldb));
+        float[][] c = new float[3][];
+        for (int threads = 1; threads <= 2; threads++) {
+          dev.rnn4j.util.Parallel.setThreads(threads);
+          c[threads] = new float[n + 1];
+          c[threads][n] = 42f; // past the end of C: untouched
+          Gemm.sgemm(false, transB, 1, n, k, 1f, a, 2, k, b, 1, ldb, 0f, c[threads], 0, n);
+        }
+        float[] naive = new float[n + 1];
+        naive[n] = 42f;
+        Gemm.sgemmNaive(false, transB, 1, n, k, 1f, a, 2, k, b, 1, ldb, 0f, naive, 0, n);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c[1], c[2], "transB=" + transB + ": 1 vs 2 threads");
+        Approx.assertClose("transB=" + transB, c[2], naive, 1e-4, 1e-5);
+      }
+    } finally {
+      dev.rnn4j.util.Parallel.setThreads(before);
     }
   }
 
