@@ -5,6 +5,9 @@ import dev.rnn4j.autograd.Node;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.tensor.kernel.Kernels;
+import dev.rnn4j.util.Parallel;
 
 /**
  * Fused {@code log_softmax} + negative log-likelihood with label smoothing, forward and backward in one node, as
@@ -21,11 +24,18 @@ import dev.rnn4j.tensor.Tensor;
  *   dl/dx[c] = p[c] - (1 - eps) * [c == y] - eps / C                  (0 on ignored rows)
  * </pre>
  *
- * The log-sum-exp is taken from the row maximum and accumulated in double, so large logits neither overflow nor lose
- * the small probabilities. Backward multiplies that gradient by the incoming gradient of each row (the scalar
+ * The log-sum-exp is taken from the row maximum (the exponentials from the selected {@link Kernels}) and accumulated
+ * in double, so large logits neither overflow nor lose the small probabilities. Rows are split over threads; each is
+ * computed the same way on any of them. Backward multiplies that gradient by the incoming gradient of each row (the scalar
  * gradient divided by the count for {@code mean}).
  */
 public final class CrossEntropyOp extends Node {
+  /**
+   * Logits per thread below which the rows stay on the calling thread. A language model's head gives 4096 rows of 100
+   * classes per batch; with Math.exp on one thread forward and backward took 4.5 and 6.5 ms of a 260 ms GRU step.
+   */
+  private static final int MIN_CHUNK_ELEMENTS = 1 << 14;
+
   private final Reduction reduction;
   private final float smoothing;
   private final int outer;
@@ -76,11 +86,13 @@ public final class CrossEntropyOp extends Node {
     float eps = (float) labelSmoothing;
     float[] logp = new float[x.length];
     float[] rowLoss = new float[y.length];
-    int count = 0;
-    for (int n = 0; n < outer; n++) {
-      for (int j = 0; j < inner; j++) {
-        int base = n * classes * inner + j;
-        // log-sum-exp from the maximum, accumulated in double
+    Kernels k = KernelSelector.kernels();
+    // Rows are independent: they are split over threads, each computed the same way wherever it runs.
+    Parallel.forRange(0, y.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
+      float[] e = new float[classes]; // one row's x - max, then its exponentials
+      for (int row = lo; row < hi; row++) {
+        int base = (row / inner) * classes * inner + row % inner;
+        // log-sum-exp from the maximum, the exponentials summed in double
         float m = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < classes; c++) {
           m = Math.max(m, x[base + c * inner]);
@@ -88,9 +100,13 @@ public final class CrossEntropyOp extends Node {
         if (m == Float.NEGATIVE_INFINITY) {
           m = 0;
         }
+        for (int c = 0; c < classes; c++) {
+          e[c] = x[base + c * inner] - m;
+        }
+        k.exp(e, 0, e, 0, classes);
         double s = 0;
         for (int c = 0; c < classes; c++) {
-          s += Math.exp(x[base + c * inner] - m);
+          s += e[c];
         }
         float lse = (float) (m + Math.log(s));
         double sumLogp = 0;
@@ -99,14 +115,17 @@ public final class CrossEntropyOp extends Node {
           logp[base + c * inner] = v;
           sumLogp += v;
         }
-        int row = n * inner + j;
         long t = y[row];
-        if (t == ignoreIndex) {
-          continue; // contributes 0 and is not counted in the mean
+        if (t != ignoreIndex) { // an ignored row contributes 0 and is not counted in the mean
+          double nll = -logp[base + (int) t * inner];
+          rowLoss[row] = (float) ((1 - eps) * nll + (eps / (double) classes) * -sumLogp);
         }
+      }
+    });
+    int count = 0;
+    for (long t : y) {
+      if (t != ignoreIndex) {
         count++;
-        double nll = -logp[base + (int) t * inner];
-        rowLoss[row] = (float) ((1 - eps) * nll + (eps / (double) classes) * -sumLogp);
       }
     }
     Tensor out;
@@ -190,22 +209,25 @@ public final class CrossEntropyOp extends Node {
     float[] dx = new float[logp.length];
     float offTarget = smoothing / classes; // eps / C
     float onTarget = (1 - smoothing) + offTarget; // (1 - eps) + eps / C
-    for (int n = 0; n < outer; n++) {
-      for (int j = 0; j < inner; j++) {
-        int row = n * inner + j;
+    Kernels k = KernelSelector.kernels();
+    Parallel.forRange(0, target.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
+      float[] p = new float[classes]; // one row's probabilities
+      for (int row = lo; row < hi; row++) {
         long t = target[row];
         if (t == ignoreIndex) {
           continue;
         }
         float gr = reduction == Reduction.NONE ? g[row] : reduction == Reduction.SUM ? g[0] : g[0] / count;
-        int base = n * classes * inner + j;
+        int base = (row / inner) * classes * inner + row % inner;
         for (int c = 0; c < classes; c++) {
-          int i = base + c * inner;
-          float p = (float) Math.exp(logp[i]);
-          dx[i] = gr * (p - (c == t ? onTarget : offTarget));
+          p[c] = logp[base + c * inner];
+        }
+        k.exp(p, 0, p, 0, classes);
+        for (int c = 0; c < classes; c++) {
+          dx[base + c * inner] = gr * (p[c] - (c == t ? onTarget : offTarget));
         }
       }
-    }
+    });
     return new Tensor[] {Tensor.wrap(dx, inShape)};
   }
 

@@ -1,5 +1,6 @@
 package dev.rnn4j.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,8 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Approx;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.GradCheck;
+import dev.rnn4j.util.Parallel;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Cross-entropy and NLL against PyTorch 1.13 goldens (fx_optim.py) and a double-precision gradient check. */
@@ -124,6 +127,47 @@ class LossesTest {
       t += v;
     }
     return new double[] {r == Reduction.MEAN ? t / count : t};
+  }
+
+  @Test
+  void aBatchSplitOverThreadsGivesTheSameBitsAsOneThreadAndTheDoubleReference() {
+    // 1000 rows of 50 classes with an inner dim: enough for two chunks of at least 1 << 14 logits each
+    int n = 500;
+    int c = 50;
+    int d = 2;
+    Generator gen = new Generator(11);
+    Tensor x = Tensor.randn(gen, n, c, d).mul(Tensor.scalar(4f));
+    long[] y = Tensor.randint(gen, 0, c, n * d).longData().clone();
+    for (int i = 0; i < y.length; i += 7) {
+      y[i] = -1; // ignored
+    }
+    Tensor target = Tensor.ofLongs(y, n, d);
+    int before = Parallel.threads();
+    float[][] loss = new float[2][];
+    float[][] grad = new float[2][];
+    try {
+      for (int threads = 1; threads <= 2; threads++) {
+        Parallel.setThreads(threads);
+        Tensor in = x.copy().requiresGrad(true);
+        Tensor l = Losses.crossEntropy(in, target, -1, Reduction.NONE, 0.2);
+        l.sum().backward();
+        loss[threads - 1] = l.data().clone();
+        grad[threads - 1] = in.grad().data().clone();
+      }
+    } finally {
+      Parallel.setThreads(before);
+    }
+    assertArrayEquals(loss[0], loss[1], "loss on 1 and 2 threads");
+    assertArrayEquals(grad[0], grad[1], "gradient on 1 and 2 threads");
+    double[] xd = new double[x.numel()];
+    for (int i = 0; i < xd.length; i++) {
+      xd[i] = x.data()[i];
+    }
+    double[] want = reference(xd, y, n, c, d, 0.2, Reduction.NONE);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(want[i], loss[0][i], 1e-5 * (1 + Math.abs(want[i])), "row " + i + " of " + Arrays.toString(
+          Arrays.copyOfRange(loss[0], i, Math.min(loss[0].length, i + 3))));
+    }
   }
 
   @Test

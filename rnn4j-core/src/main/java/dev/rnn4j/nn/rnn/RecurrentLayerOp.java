@@ -340,20 +340,20 @@ final class RecurrentLayerOp extends Node {
       }
       grads[4] = Tensor.wrap(d, wHh.shape());
     }
+    // db_ih is the column sums of dGi; so is db_hh, except for GRU's n block, which sums dGhN. Summed once, copied.
+    float[] dbi = null;
+    if (needsGrad(5) || needsGrad(6)) {
+      dbi = new float[gh];
+      columnSums(dGi, n, gh, 0, gh, dbi, 0);
+    }
     if (needsGrad(5)) {
-      float[] db = new float[gh];
-      columnSums(dGi, n, gh, 0, gh, db, 0);
-      grads[5] = Tensor.wrap(db, new Shape(gh));
+      grads[5] = Tensor.wrap(needsGrad(6) ? dbi.clone() : dbi, new Shape(gh));
     }
     if (needsGrad(6)) {
-      float[] db = new float[gh];
       if (gru) {
-        columnSums(dGi, n, gh, 0, 2 * hs, db, 0);
-        columnSums(dGhN, n, hs, 0, hs, db, 2 * hs);
-      } else {
-        columnSums(dGi, n, gh, 0, gh, db, 0);
+        columnSums(dGhN, n, hs, 0, hs, dbi, 2 * hs);
       }
-      grads[6] = Tensor.wrap(db, new Shape(gh));
+      grads[6] = Tensor.wrap(dbi, new Shape(gh));
     }
     if (proj && needsGrad(7)) {
       float[] d = new float[ps * hs];
