@@ -145,7 +145,7 @@ def run(name, threads, warmup, iters, budget_s, prime=False):
             break
     med = statistics.median(times)
     rec = {"workload": name, "impl": "pytorch", "threads": threads, "median_s": round(med, 6),
-           "iters": len(times), "peak_mem_mb": round(rss_mb() - base, 1),
+           "min_s": round(min(times), 6), "iters": len(times), "peak_mem_mb": round(rss_mb() - base, 1),
            "backend": f"torch {torch.__version__} ({torch.backends.mkldnn.is_available() and 'mkldnn' or 'no mkldnn'})"}
     if tokens:
         rec["tokens_per_s"] = round(tokens / med, 1)

@@ -134,6 +134,7 @@ final class BenchCommand implements Runnable {
     r.put("impl", "rnn4j");
     r.put("threads", Parallel.threads());
     r.put("median_s", Math.round(median * 1e6) / 1e6);
+    r.put("min_s", Math.round(sorted[0] * 1e6) / 1e6);
     r.put("iters", sorted.length);
     // Sum of each heap pool's peak during the timed runs, less the heap in use before them: an upper bound on the
     // extra heap the workload needed (the JVM collects lazily, so garbage counts until collected).

@@ -98,6 +98,7 @@ public final class DjlBench {
       rec.addProperty("impl", "djl");
       rec.addProperty("threads", JniUtils.getNumThreads());
       rec.addProperty("median_s", round(med, 6));
+      rec.addProperty("min_s", round(times.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), 6));
       rec.addProperty("iters", times.size());
       rec.addProperty("peak_mem_mb", round(peakRssMb() - base, 1));
       rec.addProperty("backend", backend);
