@@ -124,7 +124,7 @@ def tiny(w):
     return small
 
 
-def run(name, threads, warmup, iters, budget_s, prime=False):
+def run(name, threads, warmup, iters, budget_s, prime=False, warmup_s=2.0):
     torch.set_num_threads(threads)
     w = SPEC["workloads"][name]
     if prime:
@@ -133,9 +133,15 @@ def run(name, threads, warmup, iters, budget_s, prime=False):
         make(name, tiny(w))[0]()
     step, tokens, flops = make(name, w)
     base = rss_mb()
-    t_end = time.perf_counter() + budget_s
-    for _ in range(warmup):
+    # At least `warmup` calls and `warmup_s` seconds, the minimum rnn4j bench and DjlBench use too (they then also wait
+    # for their JIT to settle; PyTorch has none).
+    w_start = time.perf_counter()
+    warm_calls = 0
+    while warm_calls < warmup or time.perf_counter() - w_start < warmup_s:
         step()
+        warm_calls += 1
+    warm_s = time.perf_counter() - w_start
+    t_end = time.perf_counter() + budget_s
     times = []
     while len(times) < iters or (len(times) < 3 and time.perf_counter() < t_end):
         t0 = time.perf_counter()
@@ -145,7 +151,8 @@ def run(name, threads, warmup, iters, budget_s, prime=False):
             break
     med = statistics.median(times)
     rec = {"workload": name, "impl": "pytorch", "threads": threads, "median_s": round(med, 6),
-           "min_s": round(min(times), 6), "iters": len(times), "peak_mem_mb": round(rss_mb() - base, 1),
+           "min_s": round(min(times), 6), "iters": len(times), "warmup_calls": warm_calls,
+           "warmup_s": round(warm_s, 2), "peak_mem_mb": round(rss_mb() - base, 1),
            "backend": f"torch {torch.__version__} ({torch.backends.mkldnn.is_available() and 'mkldnn' or 'no mkldnn'})"}
     if tokens:
         rec["tokens_per_s"] = round(tokens / med, 1)
@@ -158,7 +165,8 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", action="append", help="workload name (repeatable); default all")
     p.add_argument("--threads", type=int, action="append", help="thread count (repeatable); default 1 and all cores")
-    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=3, help="warm-up calls at least")
+    p.add_argument("--warmup-seconds", type=float, default=2.0, help="warm-up seconds at least")
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--budget", type=float, default=20.0, help="seconds per workload after warm-up (soft)")
     p.add_argument("--prime", action="store_true",
@@ -172,7 +180,7 @@ def main(argv):
     threads = a.threads or sorted({1, os.cpu_count() or 1})
     for name in names:
         for t in threads:
-            print(json.dumps(run(name, t, a.warmup, a.iters, a.budget, a.prime)), flush=True)
+            print(json.dumps(run(name, t, a.warmup, a.iters, a.budget, a.prime, a.warmup_seconds)), flush=True)
 
 
 if __name__ == "__main__":

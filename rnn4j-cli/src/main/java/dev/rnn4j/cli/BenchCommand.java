@@ -7,6 +7,7 @@ import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.Warmup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -41,6 +42,15 @@ final class BenchCommand implements Runnable {
           + "the Vector API kernels only after thousands of calls, and before that they run far slower.")
   double warmupSeconds = 2;
 
+  @Option(names = "--jit-quiet-seconds", paramLabel = "SECONDS",
+      description = "Then keep warming up until the JIT has compiled nothing for this long (default: "
+          + "${DEFAULT-VALUE}; 0 turns it off): on two cores it is still compiling 10 s into a small workload.")
+  double jitQuietSeconds = 1;
+
+  @Option(names = "--warmup-max-seconds", paramLabel = "SECONDS",
+      description = "Stop warming up after this long even if the JIT is still busy (default: ${DEFAULT-VALUE}).")
+  double warmupMaxSeconds = 60;
+
   @Option(names = "--iters", paramLabel = "N", description = "Timed runs at least (default: ${DEFAULT-VALUE}).")
   int iters = 10;
 
@@ -64,6 +74,10 @@ final class BenchCommand implements Runnable {
     if (warmup < 0 || iters < 1 || !(budget > 0) || !(warmupSeconds >= 0)) {
       throw new IllegalArgumentException("--warmup must be >= 0, --iters >= 1, --budget > 0 and --warmup-seconds >= 0;"
           + " got " + warmup + ", " + iters + ", " + budget + ", " + warmupSeconds);
+    }
+    if (!(jitQuietSeconds >= 0) || !(warmupMaxSeconds >= warmupSeconds)) {
+      throw new IllegalArgumentException("--jit-quiet-seconds must be >= 0 and --warmup-max-seconds >= "
+          + "--warmup-seconds; got " + jitQuietSeconds + " and " + warmupMaxSeconds);
     }
     Workloads all = new Workloads();
     var out = spec.commandLine().getOut();
@@ -90,10 +104,7 @@ final class BenchCommand implements Runnable {
   }
 
   private Map<String, Object> measure(Workload w) {
-    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-    for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
-      w.step().run();
-    }
+    Warmup.Result warm = Warmup.run(w.step(), warmup, warmupSeconds, jitQuietSeconds, warmupMaxSeconds);
     System.gc();
     List<MemoryPoolMXBean> heap = new ArrayList<>();
     long before = 0;
@@ -136,6 +147,11 @@ final class BenchCommand implements Runnable {
     r.put("median_s", Math.round(median * 1e6) / 1e6);
     r.put("min_s", Math.round(sorted[0] * 1e6) / 1e6);
     r.put("iters", sorted.length);
+    r.put("warmup_calls", warm.calls());
+    r.put("warmup_s", Math.round(warm.seconds() * 100) / 100.0);
+    if (warm.jitQuiet() != null) {
+      r.put("jit_quiet", warm.jitQuiet());
+    }
     // Sum of each heap pool's peak during the timed runs, less the heap in use before them: an upper bound on the
     // extra heap the workload needed (the JVM collects lazily, so garbage counts until collected).
     r.put("peak_mem_mb", Math.round(Math.max(0, peak - before) / 1048576.0 * 10) / 10.0);

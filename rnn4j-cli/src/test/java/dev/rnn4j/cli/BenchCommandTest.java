@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
   @Test
   void aWorkloadPrintsOneRecordWithTheFieldsTheComparisonReads() {
-    CliTest.Run r = CliTest.run("bench", "--workload", "seed_lstm_packed_fwd", "--warmup", "1", "--warmup-seconds",
-        "0", "--iters", "5", "--threads", "1");
+    CliTest.Run r = CliTest.run("bench", "--workload", "seed_lstm_packed_fwd", "--warmup", "2", "--warmup-seconds",
+        "0", "--jit-quiet-seconds", "0", "--iters", "5", "--threads", "1");
     assertEquals(0, r.code(), r.err());
     String[] lines = r.out().strip().split("\n");
     assertEquals(1, lines.length, r.out());
@@ -33,6 +33,8 @@ class BenchCommandTest {
     assertEquals(times.get(times.size() / 2).getAsDouble(), median, 0.0, "median_s of an odd count of runs");
     assertTrue(min > 0 && min <= median, min + " " + median);
     assertTrue(rec.has("peak_mem_mb") && rec.has("backend") && rec.has("tokens_per_s"), rec.toString());
+    assertEquals(2, rec.get("warmup_calls").getAsInt(), "no JIT wait asked for: exactly --warmup calls");
+    assertTrue(rec.get("warmup_s").getAsDouble() >= 0 && !rec.has("jit_quiet"), rec.toString());
   }
 
   @Test
@@ -42,5 +44,7 @@ class BenchCommandTest {
     assertTrue(list.out().contains("lstm2_h1024_B64_L100_fwd") && list.out().contains("sgemm_2048"), list.out());
     CliTest.assertOneLineError(CliTest.run("bench", "--workload", "nope"), "unknown workload 'nope'; known: [");
     CliTest.assertOneLineError(CliTest.run("bench", "--iters", "0"), "--iters >= 1");
+    CliTest.assertOneLineError(CliTest.run("bench", "--warmup-seconds", "5", "--warmup-max-seconds", "1"),
+        "--warmup-max-seconds >= --warmup-seconds");
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
+import dev.rnn4j.util.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,13 @@ import java.util.TreeSet;
  * <pre>
  * ./mvnw -q -P djl -pl rnn4j-bench -am package -DskipTests
  * OMP_WAIT_POLICY=PASSIVE java -cp rnn4j-bench/target/rnn4j-benchmarks.jar dev.rnn4j.bench.djl.DjlBench \
- *     [--workload NAME ...] [--threads N ...] [--warmup 3] [--iters 10] [--budget 20]
+ *     [--workload NAME ...] [--threads N ...] [--warmup 3] [--warmup-seconds 2] [--jit-quiet-seconds 1]
+ *     [--warmup-max-seconds 60] [--iters 10] [--budget 20]
  * </pre>
+ *
+ * <p>Warm-up follows the rule of {@code rnn4j bench} ({@link Warmup}): at least {@code --warmup} calls and
+ * {@code --warmup-seconds}, then until the JIT has compiled nothing for {@code --jit-quiet-seconds}, so both JVM sides
+ * are timed in their steady state.
  *
  * <p>DJL runs offline ({@code ai.djl.offline=true}: it never downloads a native library, it loads the one bundled
  * in the {@code pytorch-native-cpu} jar on the classpath) with usage tracking off ({@code OPT_OUT_TRACKING=true});
@@ -31,7 +37,8 @@ public final class DjlBench {
   private DjlBench() {}
 
   /** Parsed command line. */
-  record Options(List<String> workloads, List<Integer> threads, int warmup, int iters, double budgetS) {}
+  record Options(List<String> workloads, List<Integer> threads, int warmup, double warmupS, double jitQuietS,
+      double warmupMaxS, int iters, double budgetS) {}
 
   public static void main(String[] args) {
     Options o;
@@ -79,10 +86,8 @@ public final class DjlBench {
     try (NDManager manager = engine.newBaseManager()) {
       DjlWorkloads.Built w = workloads.build(name, manager);
       double base = peakRssMb();
+      Warmup.Result warm = Warmup.run(w.step(), o.warmup(), o.warmupS(), o.jitQuietS(), o.warmupMaxS());
       long tEnd = System.nanoTime() + (long) (o.budgetS() * 1e9);
-      for (int i = 0; i < o.warmup(); i++) {
-        w.step().run();
-      }
       List<Double> times = new ArrayList<>();
       while (times.size() < o.iters() || (times.size() < 3 && System.nanoTime() < tEnd)) {
         long t0 = System.nanoTime();
@@ -100,6 +105,11 @@ public final class DjlBench {
       rec.addProperty("median_s", round(med, 6));
       rec.addProperty("min_s", round(times.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), 6));
       rec.addProperty("iters", times.size());
+      rec.addProperty("warmup_calls", warm.calls());
+      rec.addProperty("warmup_s", round(warm.seconds(), 2));
+      if (warm.jitQuiet() != null) {
+        rec.addProperty("jit_quiet", warm.jitQuiet());
+      }
       rec.addProperty("peak_mem_mb", round(peakRssMb() - base, 1));
       rec.addProperty("backend", backend);
       if (w.tokens() > 0) {
@@ -148,6 +158,9 @@ public final class DjlBench {
     List<String> workloads = new ArrayList<>();
     List<Integer> threads = new ArrayList<>();
     int warmup = 3;
+    double warmupS = 2;
+    double jitQuietS = 1;
+    double warmupMaxS = 60;
     int iters = 10;
     double budget = 20.0;
     for (int i = 0; i < args.length; i++) {
@@ -164,13 +177,21 @@ public final class DjlBench {
         case "--workload" -> workloads.add(v);
         case "--threads" -> threads.add(positive(a, v));
         case "--warmup" -> warmup = nonNegative(a, v);
+        case "--warmup-seconds" -> warmupS = seconds(a, v);
+        case "--jit-quiet-seconds" -> jitQuietS = seconds(a, v);
+        case "--warmup-max-seconds" -> warmupMaxS = seconds(a, v);
         case "--iters" -> iters = positive(a, v);
         case "--budget" -> budget = seconds(a, v);
         default -> throw new IllegalArgumentException("unknown option " + a + "; expected one of "
-            + Arrays.asList("--workload", "--threads", "--warmup", "--iters", "--budget"));
+            + Arrays.asList("--workload", "--threads", "--warmup", "--warmup-seconds", "--jit-quiet-seconds",
+                "--warmup-max-seconds", "--iters", "--budget"));
       }
     }
-    return new Options(workloads, threads, warmup, iters, budget);
+    if (warmupMaxS < warmupS) {
+      throw new IllegalArgumentException("--warmup-max-seconds must be >= --warmup-seconds; got " + warmupMaxS
+          + " and " + warmupS);
+    }
+    return new Options(workloads, threads, warmup, warmupS, jitQuietS, warmupMaxS, iters, budget);
   }
 
   private static int positive(String opt, String v) {
@@ -210,6 +231,7 @@ public final class DjlBench {
   }
 
   private static String usage() {
-    return "usage: DjlBench [--workload NAME ...] [--threads N ...] [--warmup 3] [--iters 10] [--budget SECONDS]";
+    return "usage: DjlBench [--workload NAME ...] [--threads N ...] [--warmup 3] [--warmup-seconds 2]"
+        + " [--jit-quiet-seconds 1] [--warmup-max-seconds 60] [--iters 10] [--budget SECONDS]";
   }
 }

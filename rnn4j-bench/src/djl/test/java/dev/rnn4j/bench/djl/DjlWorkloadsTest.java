@@ -130,7 +130,8 @@ class DjlWorkloadsTest {
   @Test
   void badOptionsAreRejectedWithExpectedAndActual() {
     String[][] bad = {
-      {"--threads", "0"}, {"--threads", "two"}, {"--bogus", "1"}, {"--workload"}, {"--budget", "-1"}, {"--iters", "0"}
+      {"--threads", "0"}, {"--threads", "two"}, {"--bogus", "1"}, {"--workload"}, {"--budget", "-1"}, {"--iters", "0"},
+      {"--jit-quiet-seconds", "-1"}, {"--warmup-max-seconds", "1"}
     };
     for (String[] args : bad) {
       var e = assertThrows(IllegalArgumentException.class, () -> DjlBench.parse(args), String.join(" ", args));
@@ -140,6 +141,8 @@ class DjlWorkloadsTest {
     assertEquals(List.of("a", "b"), o.workloads());
     assertEquals(List.of(2), o.threads());
     assertEquals(10, o.iters());
+    assertEquals(1.0, o.jitQuietS());
+    assertEquals(2.0, o.warmupS());
   }
 
   @Test
