@@ -37,6 +37,19 @@ final class PackedGemm {
   /** Columns of B per packed block (a multiple of NR). */
   static final int NC = Integer.getInteger("rnn4j.gemm.nc", 2048);
 
+  /**
+   * Whether products of at most {@link #MC} rows of an A stored (m, k) read A in place rather than packing it
+   * ({@code -Drnn4j.gemm.directA=false} packs it).
+   */
+  static final boolean DIRECT_A = !"false".equals(System.getProperty("rnn4j.gemm.directA"));
+
+  /**
+   * Widest column range read with A in place. Over wider ranges a packed A pays off: its rows sit together, where
+   * rows of a wide A lie a power-of-two stride apart and contend for the same cache sets (64 x 4096 x 1024 in blocks
+   * of 1024 columns: 2.64-2.66 ms packed, 2.66-2.74 in place).
+   */
+  static final int DIRECT_A_MAX_COLUMNS = 8 * NR;
+
   /** Per-thread copies of the A and B blocks, grown on demand and reused across calls. */
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
 
@@ -81,6 +94,24 @@ final class PackedGemm {
    */
   private static void blockProduct(boolean transA, float[] a, int aOff, int lda, int m, int pc, int kc, float[] ap,
       float[] bp, int bBase, int j0, int j1, float alpha, float beta, float[] c, int cOff, int ldc, float[] tile) {
+    if (DIRECT_A && !transA && m <= MC && j1 - j0 <= DIRECT_A_MAX_COLUMNS) {
+      // A few rows stored (m, k) times a narrow block of columns: the kernel reads A where it is. A packed copy would
+      // serve only a few panels of B before the next block packs it again (two threads, 32 x 512 x 2048, the
+      // backward step of a training batch cut in 4 blocks of 128 columns: 412-443 us packing A, 356-367 us reading
+      // it in place).
+      for (int j = j0; j < j1; j += NR) {
+        int nr = Math.min(NR, j1 - j);
+        for (int ir = 0; ir < m; ir += MR) {
+          int mr = Math.min(MR, m - ir);
+          int row0 = aOff + ir * lda + pc;
+          int last = row0 + (mr - 1) * lda; // rows past m repeat the last one; their sums are not stored
+          kernelDirect(kc, a, row0, Math.min(row0 + lda, last), Math.min(row0 + 2 * lda, last),
+              Math.min(row0 + 3 * lda, last), Math.min(row0 + 4 * lda, last), last, bp, bBase + j * kc, c,
+              cOff + ir * ldc + j, ldc, alpha, beta, mr, nr, tile);
+        }
+      }
+      return;
+    }
     for (int ic = 0; ic < m; ic += MC) {
       int mc = Math.min(MC, m - ic);
       packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
@@ -259,6 +290,73 @@ final class PackedGemm {
     x.fma(b0, c40).intoArray(tile, 4 * NR);
     x.fma(b1, c41).intoArray(tile, 4 * NR + L);
     x = FloatVector.broadcast(F, ap[ao + 5]);
+    x.fma(b0, c50).intoArray(tile, 5 * NR);
+    x.fma(b1, c51).intoArray(tile, 5 * NR + L);
+    update(tile, c, at, ldc, alpha, beta, mr, nr);
+  }
+
+  /**
+   * {@link #kernel} with the six rows of A read in place, from offsets {@code a0..a5} (consecutive p along each): the
+   * same fused multiply-adds in the same order, so the same bits as packing A first.
+   */
+  private static void kernelDirect(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp,
+      int bo, float[] c, int at, int ldc, float alpha, float beta, int mr, int nr, float[] tile) {
+    assert kc >= 1;
+    FloatVector c00 = FloatVector.zero(F);
+    FloatVector c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F);
+    FloatVector c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F);
+    FloatVector c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F);
+    FloatVector c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F);
+    FloatVector c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F);
+    FloatVector c51 = FloatVector.zero(F);
+    int p = 0;
+    for (; p < kc - 1; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
+      FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(F, a[a1 + p]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(F, a[a2 + p]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(F, a[a3 + p]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(F, a[a4 + p]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(F, a[a5 + p]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      bo += NR;
+    }
+    // The last p stores each sum as it is made, as in kernel() (and for the same reason).
+    FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+    FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
+    FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
+    x.fma(b0, c00).intoArray(tile, 0);
+    x.fma(b1, c01).intoArray(tile, L);
+    x = FloatVector.broadcast(F, a[a1 + p]);
+    x.fma(b0, c10).intoArray(tile, NR);
+    x.fma(b1, c11).intoArray(tile, NR + L);
+    x = FloatVector.broadcast(F, a[a2 + p]);
+    x.fma(b0, c20).intoArray(tile, 2 * NR);
+    x.fma(b1, c21).intoArray(tile, 2 * NR + L);
+    x = FloatVector.broadcast(F, a[a3 + p]);
+    x.fma(b0, c30).intoArray(tile, 3 * NR);
+    x.fma(b1, c31).intoArray(tile, 3 * NR + L);
+    x = FloatVector.broadcast(F, a[a4 + p]);
+    x.fma(b0, c40).intoArray(tile, 4 * NR);
+    x.fma(b1, c41).intoArray(tile, 4 * NR + L);
+    x = FloatVector.broadcast(F, a[a5 + p]);
     x.fma(b0, c50).intoArray(tile, 5 * NR);
     x.fma(b1, c51).intoArray(tile, 5 * NR + L);
     update(tile, c, at, ldc, alpha, beta, mr, nr);

@@ -113,6 +113,31 @@ class PackedGemmTest {
   }
 
   @Test
+  void aFewRowsReadInPlaceGiveTheBitsOfAPackedA() {
+    // A narrow column range of a few-row product reads A in place (DIRECT_A_MAX_COLUMNS); a wide one packs A. Cut a
+    // wide product into narrow blocks: every element must come out the same, for full and partial row tiles and a
+    // reduction over more than one block.
+    int n = PackedGemm.DIRECT_A_MAX_COLUMNS + 2 * PackedGemm.NR + 3;
+    int k = 2 * PackedGemm.KC + 13;
+    for (int m : new int[] {2, PackedGemm.MR, PackedGemm.MR + 1, 32, PackedGemm.MC}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        int lda = k + 3; // rows of A apart by more than k
+        float[] a = random(m * lda);
+        float[] b = random(n * k);
+        int ldb = tb ? k : n;
+        float[] whole = random(m * n);
+        float[] split = whole.clone();
+        PackedGemm.sgemm(false, tb, m, n, k, 0.75f, a, 0, lda, b, 0, ldb, 0.5f, whole, 0, n);
+        for (int j0 = 0; j0 < n; j0 += PackedGemm.NR * 4) {
+          int cols = Math.min(PackedGemm.NR * 4, n - j0);
+          PackedGemm.sgemm(false, tb, m, cols, k, 0.75f, a, 0, lda, b, tb ? j0 * k : j0, ldb, 0.5f, split, j0, n);
+        }
+        assertArrayEquals(whole, split, "m=" + m + " tb=" + tb);
+      }
+    }
+  }
+
+  @Test
   void aPreparedOperandGivesPackedGemmsBitsOnEveryRowCount() {
     for (boolean tb : new boolean[] {false, true}) {
       for (int[] kn : new int[][] {{PackedGemm.KC + 9, 3 * PackedGemm.NR + 5}, {64, 512}, {1, 1}}) {
