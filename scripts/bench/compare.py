@@ -123,28 +123,33 @@ def main(argv):
         with open(a.out, "a") as f:
             for r in raw:
                 f.write(json.dumps(r) + "\n")
+    ms = lambda v: f"{v * 1e3:.2f}"
+    cols = [("workload", lambda r: r["workload"]), ("rnn4j (ms)", lambda r: ms(r["rnn4j_s"])),
+            ("PyTorch best (ms)", lambda r: ms(r["pytorch_s"])), ("PyTorch threads", lambda r: r["pytorch_threads"]),
+            ("rnn4j speed-up", lambda r: f"{r['speedup']:.2f}x")]
+    if a.pure_java:
+        cols.append(("pure Java (ms)", lambda r: ms(r["pure_java_s"])))
+    if a.djl:
+        cols += [("DJL best (ms)", lambda r: ms(r["djl_s"])), ("DJL threads", lambda r: r["djl_threads"]),
+                 ("rnn4j speed-up vs DJL", lambda r: f"{r['speedup_vs_djl']:.2f}x"),
+                 ("vs the faster", lambda r: f"{min(r['pytorch_s'], r['djl_s']) / r['rnn4j_s']:.2f}x")]
+    print_table(cols, table)
+    cols = [("workload", lambda r: r["workload"]), ("rnn4j fastest (ms)", lambda r: ms(r["rnn4j_min_s"])),
+            ("PyTorch fastest (ms)", lambda r: ms(r["pytorch_min_s"])),
+            ("speed-up", lambda r: f"{r['pytorch_min_s'] / r['rnn4j_min_s']:.2f}x")]
+    if a.djl:
+        cols += [("DJL fastest (ms)", lambda r: ms(r["djl_min_s"])),
+                 ("speed-up vs DJL", lambda r: f"{r['djl_min_s'] / r['rnn4j_min_s']:.2f}x")]
+    print_table(cols, table)
+
+
+def print_table(columns, rows):
+    """A Markdown table: columns are (header, cell function of a row) pairs."""
     print()
-    hdr = f"| workload | rnn4j (ms) | PyTorch best (ms) | PyTorch threads | rnn4j speed-up |" + (" pure Java (ms) |" if a.pure_java else "") + (" DJL best (ms) | DJL threads | rnn4j speed-up vs DJL |" if a.djl else "")
-    print(hdr)
-    print("|" + "---|" * (hdr.count("|") - 1))
-    for r in table:
-        line = (f"| {r['workload']} | {r['rnn4j_s']*1e3:.2f} | {r['pytorch_s']*1e3:.2f} | {r['pytorch_threads']} | "
-                f"{r['speedup']:.2f}x |")
-        if a.pure_java:
-            line += f" {r['pure_java_s']*1e3:.2f} |"
-        if a.djl:
-            line += f" {r['djl_s']*1e3:.2f} | {r['djl_threads']} | {r['speedup_vs_djl']:.2f}x |"
-        print(line)
-    print()
-    hdr = "| workload | rnn4j fastest (ms) | PyTorch fastest (ms) | speed-up |" + (" DJL fastest (ms) | speed-up vs DJL |" if a.djl else "")
-    print(hdr)
-    print("|" + "---|" * (hdr.count("|") - 1))
-    for r in table:
-        line = (f"| {r['workload']} | {r['rnn4j_min_s']*1e3:.2f} | {r['pytorch_min_s']*1e3:.2f} | "
-                f"{r['pytorch_min_s'] / r['rnn4j_min_s']:.2f}x |")
-        if a.djl:
-            line += f" {r['djl_min_s']*1e3:.2f} | {r['djl_min_s'] / r['rnn4j_min_s']:.2f}x |"
-        print(line)
+    print("| " + " | ".join(h for h, _ in columns) + " |")
+    print("|" + "---|" * len(columns))
+    for r in rows:
+        print("| " + " | ".join(str(f(r)) for _, f in columns) + " |")
 
 
 if __name__ == "__main__":

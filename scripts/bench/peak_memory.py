@@ -53,7 +53,8 @@ def min_heap(args, lo=8, hi=8192, resolution=2):
 
 def pytorch_growth(name, steps):
     p = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "bench" / "pytorch_bench.py"), "--workload", name,
-                        "--threads", "1", "--warmup", "0", "--iters", str(steps), "--prime"],
+                        "--threads", "1", "--warmup", "0", "--warmup-seconds", "0", "--iters", str(steps),
+                        "--prime"],
                        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
     if p.returncode != 0:
         sys.exit(f"pytorch_bench.py failed: {p.stderr[-2000:]}")
@@ -79,8 +80,8 @@ def main(argv):
     rows = []
     for name in a.workload or TRAIN:
         base = min_heap(["--workload", name, "--build-only"])
-        run = min_heap(["--workload", name, "--warmup", "0", "--warmup-seconds", "0", "--iters", str(a.steps),
-                        "--budget", "100000"])
+        run = min_heap(["--workload", name, "--warmup", "0", "--warmup-seconds", "0", "--jit-quiet-seconds", "0",
+                        "--iters", str(a.steps), "--budget", "100000"])
         row = {"workload": name, "steps": a.steps, "rnn4j_min_heap_build_mb": base, "rnn4j_min_heap_steps_mb": run,
                "rnn4j_step_mb": run - base}
         if not a.no_pytorch:
