@@ -103,25 +103,34 @@ final class BenchCommand implements Runnable {
     }
   }
 
-  private Map<String, Object> measure(Workload w) {
-    Warmup.Result warm = Warmup.run(w.step(), warmup, warmupSeconds, jitQuietSeconds, warmupMaxSeconds);
+  /**
+   * Collects garbage, resets the pools' peaks and returns the heap in use: the baseline the peak during the timed
+   * calls is taken from.
+   */
+  private static long heapBaseline(List<MemoryPoolMXBean> heap) {
     System.gc();
+    long used = 0;
+    for (MemoryPoolMXBean p : heap) {
+      p.resetPeakUsage();
+      used += p.getUsage().getUsed();
+    }
+    return used;
+  }
+
+  private Map<String, Object> measure(Workload w) {
     List<MemoryPoolMXBean> heap = new ArrayList<>();
-    long before = 0;
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (p.getType() == MemoryType.HEAP && p.isUsageThresholdSupported()) {
+      if (p.getType() == MemoryType.HEAP) {
         heap.add(p);
       }
     }
-    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (p.getType() == MemoryType.HEAP) {
-        p.resetPeakUsage();
-        before += p.getUsage().getUsed();
-        if (!heap.contains(p)) {
-          heap.add(p);
-        }
-      }
-    }
+    // A rehearsal of what runs between the warm-up and the timed calls. Run there for the first time, this code made
+    // the JIT throw away compiled workload code (ThreadLocal.get, inlined into every op through GradMode, was
+    // deoptimized when the collection and the memory beans added thread-locals of their own), and greedy B1 was
+    // timed at 16-19 ms a call instead of 9-10 while it recompiled.
+    heapBaseline(heap);
+    Warmup.Result warm = Warmup.run(w.step(), warmup, warmupSeconds, jitQuietSeconds, warmupMaxSeconds);
+    long before = heapBaseline(heap);
     long deadline = System.nanoTime() + (long) (budget * 1e9);
     List<Double> times = new ArrayList<>();
     while (times.size() < iters || (times.size() < 3 && System.nanoTime() < deadline)) {
