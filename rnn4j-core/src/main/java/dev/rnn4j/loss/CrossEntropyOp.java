@@ -26,8 +26,8 @@ import dev.rnn4j.util.Parallel;
  *
  * The log-sum-exp is taken from the row maximum (the exponentials from the selected {@link Kernels}) and accumulated
  * in double, so large logits neither overflow nor lose the small probabilities. Rows are split over threads; each is
- * computed the same way on any of them. Backward multiplies that gradient by the incoming gradient of each row (the scalar
- * gradient divided by the count for {@code mean}).
+ * computed the same way on any of them. Backward multiplies that gradient by the incoming gradient of each row (the
+ * scalar gradient divided by the count for {@code mean}).
  */
 public final class CrossEntropyOp extends Node {
   /**
