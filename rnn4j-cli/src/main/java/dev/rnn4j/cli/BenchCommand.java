@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * {@code rnn4j bench}: runs the benchmark workloads and prints one JSON line each, in the same format as
  * {@code scripts/bench/pytorch_bench.py} (see BENCHMARKS.md for the side-by-side runner).
  */
-@Command(name = "bench", description = "Run the benchmark workloads; one JSON line per workload.")
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Run the benchmark workloads; one JSON line per workload.")
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "convert",
+    mixinStandardHelpOptions = true,
     description = {
       "Convert a state dict between torch.save (.pt, .pth, .bin: zip format) and safetensors (.safetensors).",
       "Floating tensors become F32 (F64 is rounded), integers I64, bools BOOL."

@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
  * model's greedy loop, then a 2-layer bidirectional GRU with dropout, printing what the notebook prints in PyTorch's
  * format. The numbers differ from the notebook's (another random generator), the shapes do not.
  */
-@Command(name = "demo", description = "Run the seed notebook (LSTM, GRU, packing) step by step and print every shape.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the seed notebook (LSTM, GRU, packing) step by step and print every shape.")
 final class DemoCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -8,7 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code rnn4j info}: the version and the runtime choices (kernels, BLAS, threads) of this machine. */
-@Command(name = "info", description = "Print the version, the kernels, the BLAS backend and the thread count.")
+@Command(name = "info", mixinStandardHelpOptions = true,
+    description = "Print the version, the kernels, the BLAS backend and the thread count.")
 final class InfoCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "inspect",
+    mixinStandardHelpOptions = true,
     description = "List the tensors of a safetensors or torch.save file: names, dtypes, shapes, sizes, total.")
 final class InspectCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

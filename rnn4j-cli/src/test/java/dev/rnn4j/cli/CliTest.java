@@ -187,4 +187,13 @@ class CliTest {
     assertOneLineError(r, "does not fit the lstm model");
     assertNotEquals(0, r.code());
   }
+
+  @Test
+  void everyCommandPrintsItsHelp() {
+    for (String command : new String[] {"train", "generate", "eval", "demo", "inspect", "convert", "bench", "info"}) {
+      Run r = run(command, "--help");
+      assertEquals(0, r.code(), command + ": " + r.err());
+      assertTrue(r.out().startsWith("Usage: rnn4j " + command), command + ": " + r.out());
+    }
+  }
 }
