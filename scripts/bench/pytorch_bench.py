@@ -172,6 +172,9 @@ def main(argv):
     p.add_argument("--prime", action="store_true",
                    help="run a toy-size copy of the workload once before measuring, so peak_mem_mb counts data only")
     a = p.parse_args(argv)
+    if a.warmup < 0 or not a.warmup_seconds >= 0 or a.iters < 1 or not a.budget > 0:
+        sys.exit(f"--warmup must be >= 0, --warmup-seconds >= 0, --iters >= 1 and --budget > 0; got {a.warmup}, "
+                 f"{a.warmup_seconds}, {a.iters}, {a.budget}")
     names = a.workload or list(SPEC["workloads"])
     unknown = [n for n in names if n not in SPEC["workloads"]]
     if unknown:
