@@ -11,7 +11,9 @@ import dev.rnn4j.tensor.kernel.Kernels;
  * the part of the previous state's gradient that does not go through {@code W_hh}.
  *
  * <p>Each kernel processes the rows {@code [r0, r1)}; rows are independent, so callers may split a step's rows
- * over threads and get the same bits.
+ * over threads and get the same bits. The forward kernels also take a range of hidden units {@code [u0, u1)}: a
+ * unit's new state needs only its own slice of each gate block, so a step can be cut by units too, which lets each
+ * thread compute its slice of the recurrent product and apply the gates to it in one go ({@code RecurrentLayerOp}).
  *
  * <p>Legend: {@code r0..r1} active rows, {@code H} hidden size, {@code G} gates; {@code xg}, {@code hg} and {@code dG}
  * rows are {@code G*H} wide with the gate blocks in PyTorch's order (LSTM i,f,g,o; GRU r,z,n). Row-aligned arrays
@@ -41,34 +43,54 @@ public final class GateKernels {
    */
   public static void lstmForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
       float[] act, int actOff, float[] tanhC, int tcOff) {
-    lstmForward(KernelSelector.kernels(), r0, r1, hs, xg, xgOff, hg, c, h, act, actOff, tanhC, tcOff);
+    lstmForward(KernelSelector.kernels(), r0, r1, 0, hs, hs, xg, xgOff, hg, c, h, act, actOff, tanhC, tcOff);
+  }
+
+  /** {@link #lstmForward} over the hidden units {@code [u0, u1)} only (see {@link #lstmForward(Kernels, int, int,
+   * int, int, int, float[], int, float[], float[], float[], float[], int, float[], int)}). */
+  public static void lstmForward(int r0, int r1, int u0, int u1, int hs, float[] xg, int xgOff, float[] hg,
+      float[] c, float[] h, float[] act, int actOff, float[] tanhC, int tcOff) {
+    lstmForward(KernelSelector.kernels(), r0, r1, u0, u1, hs, xg, xgOff, hg, c, h, act, actOff, tanhC, tcOff);
+  }
+
+  static void lstmForward(Kernels k, int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c,
+      float[] h, float[] act, int actOff, float[] tanhC, int tcOff) {
+    lstmForward(k, r0, r1, 0, hs, hs, xg, xgOff, hg, c, h, act, actOff, tanhC, tcOff);
   }
 
   /**
-   * {@link #lstmForward} on given kernels. The gate blocks of a row are contiguous, so every activation runs
-   * lanewise over a whole block: one add over 4H, sigmoid over i,f (2H), tanh over g, sigmoid over o, then the cell
-   * update and tanh(c) over H. Without saving, one row of scratch stands in for {@code act} and {@code tanhC}.
+   * {@link #lstmForward} on given kernels, for the hidden units {@code [u0, u1)} of each row: every activation runs
+   * lanewise over that slice of one gate block (the i, f, g and o slices of a unit are what its update needs), then
+   * the cell update and tanh(c). Units are independent, so callers may split them over threads; a split whose inner
+   * bounds are multiples of the vector length gives the same bits as one call (the scalar tails fall on the same
+   * units). Without saving, one row of scratch stands in for {@code act} and {@code tanhC}.
    */
-  static void lstmForward(Kernels k, int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c,
-      float[] h, float[] act, int actOff, float[] tanhC, int tcOff) {
+  static void lstmForward(Kernels k, int r0, int r1, int u0, int u1, int hs, float[] xg, int xgOff, float[] hg,
+      float[] c, float[] h, float[] act, int actOff, float[] tanhC, int tcOff) {
     int g4 = 4 * hs;
+    int w = u1 - u0;
     boolean save = act != null;
     float[] gates = save ? act : new float[g4]; // (., 4H) i,f,g,o of the current row
     float[] tc = save ? tanhC : new float[hs]; // (., H) tanh(c) of the current row
     float[] ig = new float[hs]; // (H) i*g
     for (int r = r0; r < r1; r++) {
-      int go = save ? actOff + r * g4 : 0;
-      int to = save ? tcOff + r * hs : 0;
-      int so = r * hs;
-      k.add(gates, go, xg, xgOff + r * g4, hg, r * g4, g4);
-      k.sigmoid(gates, go, gates, go, 2 * hs); // i, f
-      k.tanh(gates, go + 2 * hs, gates, go + 2 * hs, hs); // g
-      k.sigmoid(gates, go + 3 * hs, gates, go + 3 * hs, hs); // o
-      k.mul(ig, 0, gates, go, gates, go + 2 * hs, hs);
-      k.mul(c, so, gates, go + hs, c, so, hs);
-      k.add(c, so, c, so, ig, 0, hs); // c = f*c + i*g, rounded as the scalar expression
-      k.tanh(tc, to, c, so, hs);
-      k.mul(h, so, gates, go + 3 * hs, tc, to, hs); // h = o*tanh(c)
+      int go = (save ? actOff + r * g4 : 0) + u0; // gate q of unit u0 at go + q * hs
+      int xo = xgOff + r * g4 + u0;
+      int ho = r * g4 + u0;
+      int to = (save ? tcOff + r * hs : 0) + u0;
+      int so = r * hs + u0;
+      for (int q = 0; q < 4; q++) {
+        k.add(gates, go + q * hs, xg, xo + q * hs, hg, ho + q * hs, w);
+      }
+      k.sigmoid(gates, go, gates, go, w); // i
+      k.sigmoid(gates, go + hs, gates, go + hs, w); // f
+      k.tanh(gates, go + 2 * hs, gates, go + 2 * hs, w); // g
+      k.sigmoid(gates, go + 3 * hs, gates, go + 3 * hs, w); // o
+      k.mul(ig, u0, gates, go, gates, go + 2 * hs, w);
+      k.mul(c, so, gates, go + hs, c, so, w);
+      k.add(c, so, c, so, ig, u0, w); // c = f*c + i*g, rounded as the scalar expression
+      k.tanh(tc, to, c, so, w);
+      k.mul(h, so, gates, go + 3 * hs, tc, to, w); // h = o*tanh(c)
     }
   }
 
@@ -114,32 +136,53 @@ public final class GateKernels {
    */
   public static void gruForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
-    gruForward(KernelSelector.kernels(), r0, r1, hs, xg, xgOff, hg, h, act, actOff, hgN, hnOff);
+    gruForward(KernelSelector.kernels(), r0, r1, 0, hs, hs, xg, xgOff, hg, h, h, act, actOff, hgN, hnOff);
   }
 
-  /** {@link #gruForward} on given kernels: lanewise over the r,z blocks (2H) and the n block (H). */
+  /**
+   * {@link #gruForward} over the hidden units {@code [u0, u1)}, reading the previous state from {@code hIn} and
+   * writing the new one to {@code hOut} (which may be the same array).
+   */
+  public static void gruForward(int r0, int r1, int u0, int u1, int hs, float[] xg, int xgOff, float[] hg,
+      float[] hIn, float[] hOut, float[] act, int actOff, float[] hgN, int hnOff) {
+    gruForward(KernelSelector.kernels(), r0, r1, u0, u1, hs, xg, xgOff, hg, hIn, hOut, act, actOff, hgN, hnOff);
+  }
+
   static void gruForward(Kernels k, int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
+    gruForward(k, r0, r1, 0, hs, hs, xg, xgOff, hg, h, h, act, actOff, hgN, hnOff);
+  }
+
+  /**
+   * {@link #gruForward} on given kernels, for the hidden units {@code [u0, u1)}: lanewise over that slice of the r, z
+   * and n blocks (split over threads as {@link #lstmForward(Kernels, int, int, int, int, int, float[], int, float[],
+   * float[], float[], float[], int, float[], int)} says).
+   */
+  static void gruForward(Kernels k, int r0, int r1, int u0, int u1, int hs, float[] xg, int xgOff, float[] hg,
+      float[] hIn, float[] hOut, float[] act, int actOff, float[] hgN, int hnOff) {
     int g3 = 3 * hs;
+    int w = u1 - u0;
     boolean save = act != null;
     float[] gates = save ? act : new float[g3]; // (., 3H) r,z,n of the current row
     for (int r = r0; r < r1; r++) {
-      int xo = xgOff + r * g3;
-      int ho = r * g3;
-      int go = save ? actOff + r * g3 : 0;
+      int xo = xgOff + r * g3 + u0;
+      int ho = r * g3 + u0;
+      int go = (save ? actOff + r * g3 : 0) + u0;
       int so = r * hs;
       if (save) {
-        System.arraycopy(hg, ho + 2 * hs, hgN, hnOff + so, hs);
+        System.arraycopy(hg, ho + 2 * hs, hgN, hnOff + so + u0, w);
       }
-      k.add(gates, go, xg, xo, hg, ho, 2 * hs);
-      k.sigmoid(gates, go, gates, go, 2 * hs); // r, z
+      k.add(gates, go, xg, xo, hg, ho, w);
+      k.add(gates, go + hs, xg, xo + hs, hg, ho + hs, w);
+      k.sigmoid(gates, go, gates, go, w); // r
+      k.sigmoid(gates, go + hs, gates, go + hs, w); // z
       int no = go + 2 * hs;
-      k.mul(gates, no, gates, go, hg, ho + 2 * hs, hs); // r * hg_n
-      k.add(gates, no, xg, xo + 2 * hs, gates, no, hs);
-      k.tanh(gates, no, gates, no, hs); // n
-      for (int j = 0; j < hs; j++) { // plain arithmetic: C2 vectorizes it
+      k.mul(gates, no, gates, go, hg, ho + 2 * hs, w); // r * hg_n
+      k.add(gates, no, xg, xo + 2 * hs, gates, no, w);
+      k.tanh(gates, no, gates, no, w); // n
+      for (int j = 0; j < w; j++) { // plain arithmetic: C2 vectorizes it
         float z = gates[go + hs + j];
-        h[so + j] = (1 - z) * gates[no + j] + z * h[so + j];
+        hOut[so + u0 + j] = (1 - z) * gates[no + j] + z * hIn[so + u0 + j];
       }
     }
   }
@@ -188,24 +231,36 @@ public final class GateKernels {
    */
   public static void rnnForward(int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff) {
-    rnnForward(KernelSelector.kernels(), r0, r1, hs, relu, xg, xgOff, hg, h, act, actOff);
+    rnnForward(KernelSelector.kernels(), r0, r1, 0, hs, hs, relu, xg, xgOff, hg, h, act, actOff);
   }
 
-  /** {@link #rnnForward} on given kernels. */
+  /** {@link #rnnForward} over the hidden units {@code [u0, u1)}. */
+  public static void rnnForward(int r0, int r1, int u0, int u1, int hs, boolean relu, float[] xg, int xgOff,
+      float[] hg, float[] h, float[] act, int actOff) {
+    rnnForward(KernelSelector.kernels(), r0, r1, u0, u1, hs, relu, xg, xgOff, hg, h, act, actOff);
+  }
+
   static void rnnForward(Kernels k, int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg,
       float[] h, float[] act, int actOff) {
+    rnnForward(k, r0, r1, 0, hs, hs, relu, xg, xgOff, hg, h, act, actOff);
+  }
+
+  /** {@link #rnnForward} on given kernels, for the hidden units {@code [u0, u1)}. */
+  static void rnnForward(Kernels k, int r0, int r1, int u0, int u1, int hs, boolean relu, float[] xg, int xgOff,
+      float[] hg, float[] h, float[] act, int actOff) {
+    int w = u1 - u0;
     for (int r = r0; r < r1; r++) {
-      int so = r * hs;
-      k.add(h, so, xg, xgOff + so, hg, so, hs);
+      int so = r * hs + u0;
+      k.add(h, so, xg, xgOff + so, hg, so, w);
       if (relu) {
-        for (int j = so; j < so + hs; j++) {
+        for (int j = so; j < so + w; j++) {
           h[j] = h[j] > 0 ? h[j] : 0f;
         }
       } else {
-        k.tanh(h, so, h, so, hs);
+        k.tanh(h, so, h, so, w);
       }
       if (act != null) {
-        System.arraycopy(h, so, act, actOff + so, hs);
+        System.arraycopy(h, so, act, actOff + so, w);
       }
     }
   }

@@ -16,14 +16,17 @@ import dev.rnn4j.util.Parallel;
  * {@code batchSizes[t]} active rows (the longest sequences come first, so those are rows {@code [0, n)} of the
  * state). The forward direction walks {@code t = 0..T-1}; the reverse one {@code t = T-1..0}, so each sequence starts
  * from its own last valid step. A row's state is left untouched while it is inactive, so after the walk the state
- * buffer holds every sequence's {@code h_n} (and a zero-length sequence keeps its {@code h0}).
+ * buffer holds every sequence's {@code h_n} (and a zero-length sequence keeps its {@code h0}). The state is
+ * double-buffered (each step reads one buffer and writes the other), so a step can be cut by hidden units over
+ * threads: each thread makes its units' columns of {@code hg} and applies their gates at once (NOTE [step cut by
+ * units]).
  *
  * <p>Legend: {@code N} packed rows (valid steps of all sequences), {@code T} steps, {@code B} batch (sorted order),
  * {@code I} input size, {@code H} hidden size, {@code P} output size ({@code proj_size} or {@code H}), {@code G}
  * gates.
  *
  * <pre>
- *   forward, step t:   hg = h[0:n] W_hh^T + b_hh          (n, G*H)    one GEMM
+ *   forward, step t:   hg = h[0:n] W_hh^T + b_hh          (n, G*H)    one GEMM, or by units:
  *                      h[0:n], c[0:n] = gates(xg[t], hg)              fused kernel, GateKernels
  *                      h[0:n] = hRaw W_hr^T                (n, P)      LSTM with projection only
  *   backward, step t (reverse order): dG[t] = gates'(dh, dc)         fused kernel
@@ -44,6 +47,18 @@ final class RecurrentLayerOp extends Node {
    * at 1 << 13 they split (train_gru forward 90 -> 78 ms).
    */
   private static final int PARALLEL_MIN_GATE_ELEMENTS = 1 << 13;
+
+  /**
+   * Multiply-adds per chunk below which a step cut by units (NOTE [step cut by units]) is not split further: a chunk
+   * of 32 units of a 10-row LSTM step at hidden 512 is 655K.
+   */
+  private static final long FUSED_MIN_CHUNK_MACS = 1L << 18;
+
+  /**
+   * Whether steps are cut by hidden units where they can be (NOTE [step cut by units]); {@code
+   * -Drnn4j.stepsByUnits=false} turns it off. Not final, so that an A/B benchmark can switch it in one process.
+   */
+  static volatile boolean stepsByUnits = !"false".equals(System.getProperty("rnn4j.stepsByUnits"));
 
   /** The layer's outputs: {@code output} (N, P) in packed row order, {@code hN} (B, P), {@code cN} (B, H) or null. */
   record Result(Tensor output, Tensor hN, Tensor cN) {}
@@ -139,10 +154,14 @@ final class RecurrentLayerOp extends Node {
       Gemm.sgemm(false, true, n, gh, in, 1f, x.data(), 0, in, wIh.data(), 0, in, xgBeta, xg, 0, gh);
     }
 
-    float[] h = new float[batch * ps]; // (B, P) running state
+    // The running state is double-buffered: a step reads hCur and writes hNext, so that the threads of a step cut by
+    // hidden units (below) never write a unit another thread is still reading. Rows not active in a step keep their
+    // value in both buffers (h0 before a sequence starts; its h_n once it has ended).
+    float[] hCur = new float[batch * ps]; // (B, P)
     if (h0 != null) {
-      System.arraycopy(h0.data(), 0, h, 0, h.length);
+      System.arraycopy(h0.data(), 0, hCur, 0, hCur.length);
     }
+    float[] hNext = hCur.clone();
     float[] c = null; // (B, H)
     if (lstm) {
       c = new float[batch * hs];
@@ -174,51 +193,109 @@ final class RecurrentLayerOp extends Node {
         op.hRaw = new float[n * hs];
       }
     }
-    float[] act = save ? op.act : null;
-    float[] aux = save ? op.aux : null;
-    float[] cc = c;
+    Step step = new Step(mode, hs, ps, xg, hg, bhh, whhT, c, save ? op.act : null, save ? op.aux : null);
     int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh); // rows are independent: split them over threads
     for (int s = 0; s < steps; s++) {
       int t = reverse ? steps - 1 - s : s;
       int rows = batchSizes[t];
       int off = offsets[t];
       if (save) {
-        System.arraycopy(h, 0, op.hPrev, off * ps, rows * ps);
+        System.arraycopy(hCur, 0, op.hPrev, off * ps, rows * ps);
         if (lstm) {
           System.arraycopy(c, 0, op.cPrev, off * hs, rows * hs);
         }
       }
-      if (bhh != null) {
-        fillRows(hg, bhh, rows);
-      }
-      Gemm.sgemm(false, rows, 1f, h, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
-      switch (mode) {
-        case LSTM -> {
-          float[] target = proj ? raw : h;
-          Parallel.forRange(0, rows, minRows, (lo, hi) ->
-              GateKernels.lstmForward(lo, hi, hs, xg, off * gh, hg, cc, target, act, off * gh, aux, off * hs));
-          if (proj) {
-            if (save) {
-              System.arraycopy(raw, 0, op.hRaw, off * hs, rows * hs);
-            }
-            Gemm.sgemm(false, true, rows, ps, hs, 1f, raw, 0, hs, wHr.data(), 0, hs, 0f, h, 0, ps);
-          }
+      int align = proj || !stepsByUnits ? 0 : Gemm.columnAlignment(whhT, rows);
+      if (align > 0 && hs % align == 0) {
+        // NOTE [step cut by units]: each chunk of hidden units makes its own columns of every gate block of
+        // hg = h W_hh^T + b_hh and applies the gates to them right away: one hand-off a step instead of two, and the
+        // gates read hg while it is in cache. Each element is summed and activated as the whole-step path does it.
+        int panels = hs / align;
+        long macsPerPanel = (long) rows * ps * mode.gates() * align;
+        int minPanels = (int) Math.max(1, (FUSED_MIN_CHUNK_MACS + macsPerPanel - 1) / macsPerPanel);
+        float[] hIn = hCur;
+        float[] hOut = hNext;
+        Parallel.forRange(0, panels, minPanels,
+            (p0, p1) -> step.units(rows, off, p0 * align, p1 * align, hIn, hOut));
+      } else {
+        if (bhh != null) {
+          fillRows(hg, bhh, rows);
         }
-        case GRU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
-            GateKernels.gruForward(lo, hi, hs, xg, off * gh, hg, h, act, off * gh, aux, off * hs));
-        case RNN_TANH, RNN_RELU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
-            GateKernels.rnnForward(lo, hi, hs, mode == RnnMode.RNN_RELU, xg, off * gh, hg, h, act, off * hs));
-        default -> throw new AssertionError(mode);
+        Gemm.sgemm(false, rows, 1f, hCur, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
+        float[] hIn = hCur;
+        float[] hOut = hNext;
+        switch (mode) {
+          case LSTM -> {
+            float[] target = proj ? raw : hOut;
+            Parallel.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, target));
+            if (proj) {
+              if (save) {
+                System.arraycopy(raw, 0, op.hRaw, off * hs, rows * hs);
+              }
+              Gemm.sgemm(false, true, rows, ps, hs, 1f, raw, 0, hs, wHr.data(), 0, hs, 0f, hOut, 0, ps);
+            }
+          }
+          case GRU, RNN_TANH, RNN_RELU ->
+              Parallel.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, hOut));
+          default -> throw new AssertionError(mode);
+        }
       }
-      System.arraycopy(h, 0, y, off * ps, rows * ps);
+      System.arraycopy(hNext, 0, y, off * ps, rows * ps);
+      // Rows that the next step leaves alone (all of them after the last step) keep their new value in both buffers.
+      int nextRows = s + 1 < steps ? batchSizes[reverse ? t - 1 : t + 1] : 0;
+      if (nextRows < rows) {
+        System.arraycopy(hNext, nextRows * ps, hCur, nextRows * ps, (rows - nextRows) * ps);
+      }
+      float[] swap = hCur;
+      hCur = hNext;
+      hNext = swap;
     }
     Tensor output = Tensor.wrap(y, new Shape(n, ps));
-    Tensor hN = Tensor.wrap(h, new Shape(batch, ps));
+    Tensor hN = Tensor.wrap(hCur, new Shape(batch, ps));
     Tensor cN = lstm ? Tensor.wrap(c, new Shape(batch, hs)) : null;
     if (save) {
       Graph.record(op, output, hN, cN);
     }
     return new Result(output, hN, cN);
+  }
+
+  /**
+   * What every step of one forward call shares: the gate kernels' inputs and saved outputs, and the recurrent
+   * product of a range of hidden units.
+   */
+  private record Step(RnnMode mode, int hs, int ps, float[] xg, float[] hg, float[] bhh, PreparedB whhT, float[] c,
+      float[] act, float[] aux) {
+    /**
+     * Hidden units {@code [u0, u1)} of a step of {@code rows} rows at packed row {@code off}: their columns of each
+     * gate block of {@code hg = hIn W_hh^T + b_hh}, then their gates, into {@code hOut}.
+     */
+    void units(int rows, int off, int u0, int u1, float[] hIn, float[] hOut) {
+      int gh = mode.gates() * hs;
+      for (int q = 0; q < mode.gates(); q++) {
+        int j0 = q * hs + u0;
+        if (bhh != null) {
+          for (int r = 0; r < rows; r++) {
+            System.arraycopy(bhh, j0, hg, r * gh + j0, u1 - u0);
+          }
+        }
+        Gemm.sgemmColumns(false, rows, j0, q * hs + u1, 1f, hIn, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
+      }
+      gates(0, rows, u0, u1, off, hIn, hOut);
+    }
+
+    /** The gates of rows {@code [r0, r1)}, units {@code [u0, u1)}, of the step at packed row {@code off}. */
+    void gates(int r0, int r1, int u0, int u1, int off, float[] hIn, float[] hOut) {
+      int gh = mode.gates() * hs;
+      switch (mode) {
+        case LSTM -> GateKernels.lstmForward(r0, r1, u0, u1, hs, xg, off * gh, hg, c, hOut, act, off * gh, aux,
+            off * hs);
+        case GRU -> GateKernels.gruForward(r0, r1, u0, u1, hs, xg, off * gh, hg, hIn, hOut, act, off * gh, aux,
+            off * hs);
+        case RNN_TANH, RNN_RELU -> GateKernels.rnnForward(r0, r1, u0, u1, hs, mode == RnnMode.RNN_RELU, xg,
+            off * gh, hg, hOut, act, off * hs);
+        default -> throw new AssertionError(mode);
+      }
+    }
   }
 
   private static void fillRows(float[] dst, float[] row, int rows) {

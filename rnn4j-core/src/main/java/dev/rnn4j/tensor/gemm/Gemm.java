@@ -270,6 +270,43 @@ public final class Gemm {
   }
 
   /**
+   * The column alignment of a product of {@code m} rows with {@code b} that {@link #sgemmColumns} can compute in
+   * pieces: the width of {@code b}'s packed panels when that product uses the packed copy, else 0 (the product then
+   * goes through a path that must run whole, and callers use {@link #sgemm(boolean, int, float, float[], int, int,
+   * PreparedB, float, float[], int, int)}).
+   */
+  public static int columnAlignment(PreparedB b, int m) {
+    return usesPacked(b, m) ? PackedGemm.NR : 0;
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of {@code C = alpha * op(A) op(B) + beta * C}, on the calling thread, from {@code b}'s
+   * packed copy: every element comes out with the bits that {@link #sgemm(boolean, int, float, float[], int, int,
+   * PreparedB, float, float[], int, int)} gives it. For a caller that cuts a product by columns itself, to follow
+   * each piece with work on the same columns (a recurrent step applies its gates to the columns it has just made).
+   * {@code j0} must be a multiple of {@link #columnAlignment}, which must not be 0.
+   */
+  public static void sgemmColumns(boolean transA, int m, int j0, int j1, float alpha, float[] a, int aOff, int lda,
+      PreparedB b, float beta, float[] c, int cOff, int ldc) {
+    int align = columnAlignment(b, m);
+    if (align == 0) {
+      throw new IllegalArgumentException("sgemmColumns: a product of " + m + " rows does not use a packed copy of B"
+          + " (columnAlignment is 0); use sgemm with the PreparedB");
+    }
+    if (j0 < 0 || j1 > b.n || j0 > j1 || j0 % align != 0) {
+      throw new IllegalArgumentException("sgemmColumns: columns [" + j0 + ", " + j1 + ") must lie in [0, " + b.n
+          + ") and start at a multiple of " + align);
+    }
+    checkMatrix("A", a, aOff, transA ? b.k : m, transA ? m : b.k, lda);
+    checkMatrix("C", c, cOff, m, b.n, ldc);
+    if (m == 0 || j0 == j1) {
+      return;
+    }
+    PackedGemm.sgemmPrepacked(transA, m, j0, j1, b.k, alpha, a, aOff, lda, b.panels, PackedGemm.paddedColumns(b.n),
+        beta, c, cOff, ldc);
+  }
+
+  /**
    * Checks that a row-major {@code rows x cols} matrix with row stride {@code ld} starting at {@code off} lies inside
    * {@code x}, so a bad call fails here with the numbers instead of deep in a kernel.
    */

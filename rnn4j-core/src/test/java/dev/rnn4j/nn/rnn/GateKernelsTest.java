@@ -68,6 +68,79 @@ class GateKernelsTest {
     org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(ScalarKernels.tanh(Float.NaN)));
   }
 
+  /**
+   * The forward kernels cut by hidden units, at bounds that are multiples of 16 (every vector length), give the bits
+   * of one call over all units; sizes include one whose last slice has a scalar tail. The GRU kernel reads the old
+   * state from one array and writes the new one to another, as a step cut by units over threads does.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kernelSets")
+  void forwardKernelsCutByUnitsGiveTheBitsOfOneCall(Kernels k) {
+    Generator g = new Generator(9);
+    for (int hs : new int[] {32, 64, 77}) {
+      int n = 3;
+      int off = 1;
+      int[] cuts = hs == 32 ? new int[] {0, 16, 32} : new int[] {0, 16, 48, hs};
+      float[] c0 = rand(g, n * hs, 1);
+      float[] h0 = rand(g, n * hs, 1);
+      // LSTM
+      float[] xg4 = rand(g, (off + n) * 4 * hs, 4);
+      float[] hg4 = rand(g, n * 4 * hs, 4);
+      float[] cWhole = c0.clone();
+      float[] hWhole = new float[n * hs];
+      float[] actWhole = new float[(off + n) * 4 * hs];
+      float[] tcWhole = new float[(off + n) * hs];
+      GateKernels.lstmForward(k, 0, n, hs, xg4, off * 4 * hs, hg4, cWhole, hWhole, actWhole, off * 4 * hs, tcWhole,
+          off * hs);
+      for (boolean save : new boolean[] {true, false}) {
+        float[] cCut = c0.clone();
+        float[] hCut = new float[n * hs];
+        float[] actCut = save ? new float[(off + n) * 4 * hs] : null;
+        float[] tcCut = save ? new float[(off + n) * hs] : null;
+        for (int i = 0; i + 1 < cuts.length; i++) {
+          GateKernels.lstmForward(k, 0, n, cuts[i], cuts[i + 1], hs, xg4, off * 4 * hs, hg4, cCut, hCut, actCut,
+              off * 4 * hs, tcCut, off * hs);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(cWhole, cCut, "LSTM c, hs=" + hs + " save=" + save);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(hWhole, hCut, "LSTM h, hs=" + hs + " save=" + save);
+        if (save) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(actWhole, actCut, "LSTM act, hs=" + hs);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(tcWhole, tcCut, "LSTM tanh c, hs=" + hs);
+        }
+      }
+      // GRU
+      float[] xg3 = rand(g, (off + n) * 3 * hs, 4);
+      float[] hg3 = rand(g, n * 3 * hs, 4);
+      float[] hInPlace = h0.clone();
+      float[] act3Whole = new float[(off + n) * 3 * hs];
+      float[] hnWhole = new float[(off + n) * hs];
+      GateKernels.gruForward(k, 0, n, hs, xg3, off * 3 * hs, hg3, hInPlace, act3Whole, off * 3 * hs, hnWhole,
+          off * hs);
+      float[] hOut = new float[n * hs];
+      float[] act3Cut = new float[(off + n) * 3 * hs];
+      float[] hnCut = new float[(off + n) * hs];
+      for (int i = 0; i + 1 < cuts.length; i++) {
+        GateKernels.gruForward(k, 0, n, cuts[i], cuts[i + 1], hs, xg3, off * 3 * hs, hg3, h0, hOut, act3Cut,
+            off * 3 * hs, hnCut, off * hs);
+      }
+      org.junit.jupiter.api.Assertions.assertArrayEquals(hInPlace, hOut, "GRU h, hs=" + hs);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(act3Whole, act3Cut, "GRU act, hs=" + hs);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(hnWhole, hnCut, "GRU W_hn h + b_hn, hs=" + hs);
+      // Elman
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] xg1 = rand(g, (off + n) * hs, 4);
+        float[] hg1 = rand(g, n * hs, 4);
+        float[] hW = new float[n * hs];
+        float[] hC = new float[n * hs];
+        GateKernels.rnnForward(k, 0, n, hs, relu, xg1, off * hs, hg1, hW, null, 0);
+        for (int i = 0; i + 1 < cuts.length; i++) {
+          GateKernels.rnnForward(k, 0, n, cuts[i], cuts[i + 1], hs, relu, xg1, off * hs, hg1, hC, null, 0);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(hW, hC, "Elman h, hs=" + hs + " relu=" + relu);
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("kernelSets")
   void lstmForwardAndBackward(Kernels k) {

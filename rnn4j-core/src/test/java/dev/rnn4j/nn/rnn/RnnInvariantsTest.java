@@ -218,6 +218,58 @@ class RnnInvariantsTest {
     }
   }
 
+  /**
+   * A step cut by hidden units (each thread makes its units' columns of the recurrent product and applies their
+   * gates) gives the bits of the whole-step path, forward and backward, with and without a graph, on a packed batch
+   * whose steps shrink from 72 rows to 1 (so rows drop out at many steps, in both directions, over two layers).
+   */
+  @ParameterizedTest
+  @EnumSource(RnnMode.class)
+  void stepsCutByUnitsGiveTheBitsOfWholeSteps(RnnMode mode) {
+    int hidden = 64;
+    int batch = 72;
+    Generator g = new Generator(21);
+    long[] lens = new long[batch];
+    for (int i = 0; i < batch; i++) {
+      lens[i] = 1 + (i * 7) % 13;
+    }
+    Tensor x = Tensor.randn(g, 13, batch, 8);
+    int gates = mode.gates() * hidden;
+    // The shapes qualify: the layer-1 products (the largest step has 72 rows) use a packed copy in training, and from
+    // 4 rows a kept one in inference, and the hidden size is whole panels.
+    float[] w = new float[gates * hidden];
+    int align = dev.rnn4j.tensor.gemm.Gemm.columnAlignment(
+        dev.rnn4j.tensor.gemm.Gemm.prepareB(true, hidden, gates, w, 0, hidden, new int[] {72, 72, 72}), 72);
+    assertTrue(align > 0 && hidden % align == 0, "a 72-row step must be cut by units (alignment " + align + ")");
+    boolean before = RecurrentLayerOp.stepsByUnits;
+    Tensor[][] results = new Tensor[2][];
+    try {
+      for (int side = 0; side < 2; side++) {
+        RecurrentLayerOp.stepsByUnits = side == 0;
+        RnnBase rnn = make(mode, RnnConfig.builder(8, hidden).numLayers(2).bidirectional(true).build(), 22);
+        Tensor xg = x.detach().requiresGrad(true);
+        PackedSequence p = Packing.packPaddedSequence(xg, Tensor.ofLongs(lens), false, false);
+        RnnOutput<PackedSequence> r = packed(rnn, p, null, null);
+        r.output().data().sum().add(r.hN().sum()).backward();
+        Tensor inference;
+        Tensor inferenceH;
+        rnn.eval();
+        try (GradMode off = GradMode.disable()) {
+          RnnOutput<PackedSequence> e = packed(rnn, p, null, null);
+          inference = e.output().data();
+          inferenceH = e.hN();
+        }
+        results[side] = new Tensor[] {r.output().data(), r.hN(), xg.grad(), rnn.parameters().get(1).grad(),
+            rnn.parameters().get(4).grad(), inference, inferenceH};
+      }
+    } finally {
+      RecurrentLayerOp.stepsByUnits = before;
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertTrue(results[0][i].contentEquals(results[1][i]), "result " + i + " differs between the two step paths");
+    }
+  }
+
   private static void copy(Tensor from, Tensor to) {
     System.arraycopy(from.data(), 0, to.data(), 0, from.numel());
   }

@@ -119,7 +119,8 @@ class PackedGemmTest {
     // reduction over more than one block.
     int n = PackedGemm.DIRECT_A_MAX_COLUMNS + 2 * PackedGemm.NR + 3;
     int k = 2 * PackedGemm.KC + 13;
-    for (int m : new int[] {2, PackedGemm.MR, PackedGemm.MR + 1, 32, PackedGemm.MC}) {
+    // Row counts cover tiles of 6 and of 5 rows, whole and partial (7: 5 + 2; 10: 5 + 5; 11: 6 + 5; 17: 6 + 6 + 5).
+    for (int m : new int[] {2, 4, 5, PackedGemm.MR, PackedGemm.MR + 1, 10, 11, 17, 32, PackedGemm.MC}) {
       for (boolean tb : new boolean[] {false, true}) {
         int lda = k + 3; // rows of A apart by more than k
         float[] a = random(m * lda);
@@ -168,6 +169,37 @@ class PackedGemmTest {
         }
       }
     }
+  }
+
+  @Test
+  void columnsOfAPreparedProductComputedApartGiveItsBits() {
+    int k = PackedGemm.KC + 9;
+    int n = 5 * PackedGemm.NR + 3;
+    float[] b = random(n * k);
+    PreparedB kept = WeightCache.prepared(true, k, n, b, 0, k);
+    for (int m : new int[] {4, 5, 10, 11, 40}) {
+      assertEquals(PackedGemm.NR, Gemm.columnAlignment(kept, m), "m=" + m);
+      float[] a = random(m * k);
+      float[] whole = random(m * n);
+      float[] cut = whole.clone();
+      Gemm.sgemm(false, m, 1f, a, 0, k, kept, 1f, whole, 0, n);
+      int[] bounds = {0, PackedGemm.NR, 3 * PackedGemm.NR, n};
+      for (int i = 0; i + 1 < bounds.length; i++) {
+        Gemm.sgemmColumns(false, m, bounds[i], bounds[i + 1], 1f, a, 0, k, kept, 1f, cut, 0, n);
+      }
+      assertArrayEquals(whole, cut, "m=" + m);
+    }
+    float[] a = random(4 * k);
+    float[] c = new float[4 * n];
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemmColumns(false, 4, 3, n, 1f, a, 0, k, kept, 0f, c, 0, n));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("multiple of " + PackedGemm.NR),
+        e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemmColumns(false, 4, 0, n + 1, 1f, a, 0, k, kept, 0f, c, 0, n));
+    assertEquals(0, Gemm.columnAlignment(kept, 1), "one row is a matrix-vector product, not the packed copy");
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Gemm.sgemmColumns(false, 1, 0, n, 1f, a, 0, k, kept, 0f, c, 0, n));
   }
 
   @Test
