@@ -99,6 +99,20 @@ public abstract class RnnBase extends Module {
     resetParameters();
   }
 
+  /**
+   * Whether recurrent steps are cut by hidden units over the threads where they can be (the default; {@code
+   * -Drnn4j.stepsByUnits=false} turns it off): each thread makes its units' columns of {@code h W_hh^T} and applies
+   * their gates at once. Either way every output has the same bits; the switch exists for A/B measurements.
+   */
+  public static void setStepsByUnits(boolean on) {
+    RecurrentLayerOp.stepsByUnits = on;
+  }
+
+  /** See {@link #setStepsByUnits}. */
+  public static boolean stepsByUnits() {
+    return RecurrentLayerOp.stepsByUnits;
+  }
+
   /** Refills every parameter from U(-1/sqrt(H), 1/sqrt(H)) in registration order, as PyTorch's reset_parameters. */
   public final void resetParameters() {
     double stdv = 1.0 / Math.sqrt(config.hiddenSize());
