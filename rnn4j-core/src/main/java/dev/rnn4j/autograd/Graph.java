@@ -21,7 +21,7 @@ public final class Graph {
   public static void record(Node node, Tensor... outputs) {
     for (int i = 0; i < outputs.length; i++) {
       if (outputs[i] != null) {
-        outputs[i].setGradFn(node, i);
+        node.recordOn(outputs[i], i);
       }
     }
   }
@@ -54,12 +54,12 @@ public final class Graph {
           "gradient has shape " + gradient.shape() + " but the output has shape " + root.shape());
     }
     try (GradMode g = GradMode.disable()) {
-      Node rootNode = root.gradFn();
+      Node rootNode = Node.of(root);
       if (rootNode != null && root.retainsGrad()) {
-        root.accumulateGrad(gradient);
+        Node.addGrad(root, gradient);
       }
       if (rootNode == null) { // a leaf: its gradient is the seed itself
-        root.accumulateGrad(gradient);
+        Node.addGrad(root, gradient);
         return;
       }
       List<Node> order = topologicalOrder(rootNode);
@@ -86,12 +86,12 @@ public final class Graph {
           }
           assert gi.shape().equals(in.shape())
               : node.name() + " gave input " + i + " a gradient of shape " + gi.shape() + ", expected " + in.shape();
-          Node producer = in.gradFn();
+          Node producer = Node.of(in);
           if (producer == null) {
-            in.accumulateGrad(gi);
+            Node.addGrad(in, gi);
           } else {
             if (in.retainsGrad()) { // retain_grad(): keep the sum of the contributions on the non-leaf too
-              in.accumulateGrad(gi);
+              Node.addGrad(in, gi);
             }
             Tensor[] slot = pending.computeIfAbsent(producer, p -> new Tensor[p.numOutputs()]);
             int k = in.outputIndex();
@@ -122,7 +122,7 @@ public final class Graph {
       if (c < ins.length) {
         nextChild.push(c + 1);
         Tensor in = ins[c];
-        Node p = in == null ? null : in.gradFn();
+        Node p = in == null ? null : Node.of(in);
         if (p != null && seen.putIfAbsent(p, Boolean.TRUE) == null) {
           if (!p.isAlive()) {
             p.inputs(); // throws the "graph was freed" message

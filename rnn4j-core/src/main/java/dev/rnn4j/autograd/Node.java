@@ -1,5 +1,6 @@
 package dev.rnn4j.autograd;
 
+import dev.rnn4j.tensor.GradFn;
 import dev.rnn4j.tensor.Tensor;
 
 /**
@@ -12,15 +13,12 @@ import dev.rnn4j.tensor.Tensor;
  * gradient per input, {@code null} where an input needs none. The engine ({@link Graph}) sums the gradients that
  * reach a tensor from several consumers, so an op never accumulates into its inputs itself.
  */
-public abstract class Node {
+public abstract class Node extends GradFn {
   private Tensor[] inputs;
 
   protected Node(Tensor... inputs) {
     this.inputs = inputs.clone();
   }
-
-  /** The name PyTorch prints, e.g. {@code AddBackward0}. */
-  public abstract String name();
 
   /**
    * Gradients of the loss with respect to each input, given those with respect to each output.
@@ -55,6 +53,25 @@ public abstract class Node {
     return t != null && t.requiresGrad();
   }
 
+  /** The node behind {@code t}, or {@code null} for a leaf. Every {@link GradFn} the engine records is a Node. */
+  static Node of(Tensor t) {
+    GradFn fn = t.gradFn();
+    if (fn == null || fn instanceof Node) {
+      return (Node) fn;
+    }
+    throw new IllegalStateException("grad_fn " + fn + " is a " + fn.getClass().getName() + ", not an autograd Node");
+  }
+
+  /** Records this node as the grad_fn of {@code output}, its output number {@code index} (for {@link Graph}). */
+  final void recordOn(Tensor output, int index) {
+    attachTo(output, index);
+  }
+
+  /** Adds {@code g} into the gradient of {@code t} (for {@link Graph}). */
+  static void addGrad(Tensor t, Tensor g) {
+    accumulateGrad(t, g);
+  }
+
   /** Drops saved tensors once backward has run, so the graph's memory goes back to the heap. */
   final void free() {
     inputs = null;
@@ -63,9 +80,4 @@ public abstract class Node {
 
   /** Clears the fields an op saved for backward. Override in ops that save tensors or arrays. */
   protected void releaseSaved() {}
-
-  @Override
-  public String toString() {
-    return "<" + name() + ">";
-  }
 }

@@ -1,23 +1,7 @@
 package dev.rnn4j.tensor;
 
-import dev.rnn4j.autograd.Graph;
-import dev.rnn4j.autograd.Node;
-import dev.rnn4j.autograd.op.Binary;
-import dev.rnn4j.autograd.op.Cat;
-import dev.rnn4j.autograd.op.Clamp;
-import dev.rnn4j.autograd.op.Gather;
-import dev.rnn4j.autograd.op.IndexSelect;
-import dev.rnn4j.autograd.op.MaskedFill;
-import dev.rnn4j.autograd.op.MatMul;
-import dev.rnn4j.autograd.op.Narrow;
-import dev.rnn4j.autograd.op.Permute;
-import dev.rnn4j.autograd.op.Pow;
-import dev.rnn4j.autograd.op.Reduce;
-import dev.rnn4j.autograd.op.Softmax;
-import dev.rnn4j.autograd.op.Unary;
-import dev.rnn4j.autograd.op.View;
-import dev.rnn4j.autograd.op.Where;
 import dev.rnn4j.tensor.gemm.WeightCache;
+import dev.rnn4j.tensor.spi.TensorOps;
 import java.util.Arrays;
 import java.util.List;
 
@@ -27,7 +11,8 @@ import java.util.List;
  * {@link #view} and {@link #reshape} share the storage, as PyTorch's views do.
  *
  * <p>Operations return new tensors and, when grad mode is on and an input {@link #requiresGrad()}, record a
- * {@link Node} as the result's {@link #gradFn()}. {@link #backward()} then fills the {@link #grad()} of every leaf that
+ * {@link GradFn} as the result's {@link #gradFn()}. The operations themselves live in the autograd layer above
+ * this package ({@link TensorOps}). {@link #backward()} then fills the {@link #grad()} of every leaf that
  * requires a gradient.
  *
  * <p>Errors name what was expected and what came: a bad dim, shape or dtype is an {@link IllegalArgumentException}.
@@ -41,8 +26,17 @@ public final class Tensor {
   private boolean requiresGrad;
   private boolean retainsGrad;
   private Tensor grad;
-  private Node gradFn;
+  private GradFn gradFn;
   private int outputIndex;
+
+  /** The differentiable operations, found the first time one is needed (see {@link TensorOps}). */
+  private static final class Ops {
+    static final TensorOps OPS = TensorOps.load();
+  }
+
+  private static TensorOps ops() {
+    return Ops.OPS;
+  }
 
   private Tensor(Shape shape, DType dtype, float[] f, long[] l) {
     this.shape = shape;
@@ -429,7 +423,7 @@ public final class Tensor {
   }
 
   /** The op that produced this tensor, or {@code null} for a leaf. */
-  public Node gradFn() {
+  public GradFn gradFn() {
     return gradFn;
   }
 
@@ -449,15 +443,15 @@ public final class Tensor {
     return this;
   }
 
-  /** Internal: called by {@link Graph#record}. */
-  public void setGradFn(Node node, int index) {
+  /** Engine-internal: records {@code node} as this tensor's grad_fn (through {@link GradFn#attachTo}). */
+  void setGradFn(GradFn node, int index) {
     this.gradFn = node;
     this.outputIndex = index;
     this.requiresGrad = true;
   }
 
-  /** Internal: adds {@code g} into {@link #grad()} (allocates it on first use). */
-  public void accumulateGrad(Tensor g) {
+  /** Engine-internal: adds {@code g} into {@link #grad()}, allocating it on first use (through {@link GradFn}). */
+  void accumulateGrad(Tensor g) {
     if (!g.shape.equals(shape)) {
       throw new IllegalArgumentException("gradient of shape " + g.shape + " for a tensor of shape " + shape);
     }
@@ -474,7 +468,7 @@ public final class Tensor {
     }
   }
 
-  /** Internal: true when this non-leaf keeps its gradient. */
+  /** True when this non-leaf keeps its gradient ({@link #retainGrad()}), PyTorch's {@code retains_grad}. */
   public boolean retainsGrad() {
     return retainsGrad;
   }
@@ -495,7 +489,7 @@ public final class Tensor {
 
   /** Back-propagates; {@code retainGraph} keeps saved tensors for another backward through the same graph. */
   public void backward(Tensor gradient, boolean retainGraph) {
-    Graph.backward(this, gradient, retainGraph);
+    ops().backward(this, gradient, retainGraph);
   }
 
   /** The same storage, cut from the graph. */
@@ -513,7 +507,7 @@ public final class Tensor {
 
   /** Same storage, new shape (one size may be -1). Differentiable. */
   public Tensor view(int... newShape) {
-    return View.apply(this, inferShape(newShape));
+    return ops().view(this, inferShape(newShape), "ViewBackward0");
   }
 
   /** As {@link #view}: storage is always contiguous, so reshape never needs to copy. */
@@ -544,7 +538,7 @@ public final class Tensor {
     }
     perm[a] = b;
     perm[b] = a;
-    return Permute.apply(this, perm, "TransposeBackward0");
+    return ops().permute(this, perm, "TransposeBackward0");
   }
 
   /** Transpose of a matrix (or a 1-D tensor unchanged), like {@code t()}. */
@@ -552,12 +546,12 @@ public final class Tensor {
     if (dim() > 2) {
       throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + dim() + "D");
     }
-    return dim() < 2 ? this : Permute.apply(this, new int[] {1, 0}, "TBackward0");
+    return dim() < 2 ? this : ops().permute(this, new int[] {1, 0}, "TBackward0");
   }
 
   /** Reorders dims (copies). */
   public Tensor permute(int... dims) {
-    return Permute.apply(this, dims);
+    return ops().permute(this, dims, "PermuteBackward0");
   }
 
   /** Inserts a dim of size 1 at {@code d} (which may be {@code dim()}). */
@@ -572,12 +566,12 @@ public final class Tensor {
     for (int i = 0, j = 0; i < r; i++) {
       s[i] = i == nd ? 1 : shape.size(j++);
     }
-    return View.apply(this, new Shape(s), "UnsqueezeBackward0");
+    return ops().view(this, new Shape(s), "UnsqueezeBackward0");
   }
 
   /** Removes every dim of size 1. */
   public Tensor squeeze() {
-    return View.apply(this, new Shape(Arrays.stream(shape.dims()).filter(x -> x != 1).toArray()), "SqueezeBackward0");
+    return ops().view(this, new Shape(Arrays.stream(shape.dims()).filter(x -> x != 1).toArray()), "SqueezeBackward0");
   }
 
   /** Removes dim {@code d} if its size is 1 (otherwise returns an equal view, as PyTorch does). */
@@ -587,7 +581,7 @@ public final class Tensor {
     }
     int nd = shape.normalizeDim(d);
     if (shape.size(nd) != 1) {
-      return View.apply(this, shape, "SqueezeBackward1");
+      return ops().view(this, shape, "SqueezeBackward1");
     }
     int[] s = new int[dim() - 1];
     for (int i = 0, j = 0; i < dim(); i++) {
@@ -595,12 +589,12 @@ public final class Tensor {
         s[j++] = shape.size(i);
       }
     }
-    return View.apply(this, new Shape(s), "SqueezeBackward1");
+    return ops().view(this, new Shape(s), "SqueezeBackward1");
   }
 
   /** Elements {@code [start, start+length)} along {@code d}. */
   public Tensor narrow(int d, int start, int length) {
-    return Narrow.apply(this, d, start, length);
+    return ops().narrow(this, d, start, length, "SliceBackward0");
   }
 
   /** Python slicing {@code [start:end]} along {@code d}; negative bounds count from the end and are clamped. */
@@ -623,7 +617,7 @@ public final class Tensor {
     int n = size(nd);
     List<Tensor> out = new java.util.ArrayList<>();
     for (int start = 0; start < n || (n == 0 && out.isEmpty()); start += size) {
-      out.add(Narrow.apply(this, nd, start, Math.min(size, n - start), "SplitBackward0"));
+      out.add(ops().narrow(this, nd, start, Math.min(size, n - start), "SplitBackward0"));
     }
     return out;
   }
@@ -653,12 +647,12 @@ public final class Tensor {
         s[j++] = size(k);
       }
     }
-    return View.apply(row, new Shape(s), "SelectBackward0");
+    return ops().view(row, new Shape(s), "SelectBackward0");
   }
 
   /** Rows picked by an int64 index tensor along {@code d}. */
   public Tensor indexSelect(int d, Tensor index) {
-    return IndexSelect.apply(this, d, index);
+    return ops().indexSelect(this, d, index, "IndexSelectBackward0");
   }
 
   /**
@@ -667,23 +661,23 @@ public final class Tensor {
    */
   public Tensor index(Tensor index) {
     Tensor flat = index.dim() == 1 ? index : index.view(index.numel());
-    Tensor picked = IndexSelect.apply(this, 0, flat, "IndexBackward0");
+    Tensor picked = ops().indexSelect(this, 0, flat, "IndexBackward0");
     int[] s = new int[index.dim() + dim() - 1];
     System.arraycopy(index.shape.dims(), 0, s, 0, index.dim());
     for (int i = 1; i < dim(); i++) {
       s[index.dim() + i - 1] = size(i);
     }
-    return index.dim() == 1 ? picked : View.apply(picked, new Shape(s), "IndexBackward0");
+    return index.dim() == 1 ? picked : ops().view(picked, new Shape(s), "IndexBackward0");
   }
 
   /** Joins tensors along an existing dim. */
   public static Tensor cat(List<Tensor> tensors, int d) {
-    return Cat.apply(tensors, d);
+    return ops().cat(tensors, d, "CatBackward0");
   }
 
   /** Joins tensors along an existing dim. */
   public static Tensor cat(int d, Tensor... tensors) {
-    return Cat.apply(List.of(tensors), d);
+    return ops().cat(List.of(tensors), d, "CatBackward0");
   }
 
   /** Joins equally-shaped tensors along a new dim {@code d}. */
@@ -702,70 +696,70 @@ public final class Tensor {
       }
       u[i] = t.unsqueeze(d);
     }
-    return Cat.apply(List.of(u), d < 0 ? d + s0.rank() + 1 : d, "StackBackward0");
+    return ops().cat(List.of(u), d < 0 ? d + s0.rank() + 1 : d, "StackBackward0");
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Arithmetic (broadcasting as in PyTorch)
 
   public Tensor add(Tensor other) {
-    return Binary.apply(Binary.Kind.ADD, this, other);
+    return ops().add(this, other);
   }
 
   public Tensor add(double s) {
-    return Binary.apply(Binary.Kind.ADD, this, scalarLike(s));
+    return ops().add(this, scalarLike(s));
   }
 
   public Tensor sub(Tensor other) {
-    return Binary.apply(Binary.Kind.SUB, this, other);
+    return ops().sub(this, other);
   }
 
   public Tensor sub(double s) {
-    return Binary.apply(Binary.Kind.SUB, this, scalarLike(s));
+    return ops().sub(this, scalarLike(s));
   }
 
   public Tensor mul(Tensor other) {
-    return Binary.apply(Binary.Kind.MUL, this, other);
+    return ops().mul(this, other);
   }
 
   public Tensor mul(double s) {
-    return Binary.apply(Binary.Kind.MUL, this, scalarLike(s));
+    return ops().mul(this, scalarLike(s));
   }
 
   public Tensor div(Tensor other) {
-    return Binary.apply(Binary.Kind.DIV, this, other);
+    return ops().div(this, other);
   }
 
   public Tensor div(double s) {
-    return Binary.apply(Binary.Kind.DIV, this, scalarLike(s));
+    return ops().div(this, scalarLike(s));
   }
 
   public Tensor neg() {
-    return Unary.apply(Unary.Kind.NEG, this);
+    return ops().unary(TensorOps.UnaryFunction.NEG, this);
   }
 
   public Tensor exp() {
-    return Unary.apply(Unary.Kind.EXP, this);
+    return ops().unary(TensorOps.UnaryFunction.EXP, this);
   }
 
   public Tensor log() {
-    return Unary.apply(Unary.Kind.LOG, this);
+    return ops().unary(TensorOps.UnaryFunction.LOG, this);
   }
 
   public Tensor tanh() {
-    return Unary.apply(Unary.Kind.TANH, this);
+    return ops().unary(TensorOps.UnaryFunction.TANH, this);
   }
 
   public Tensor sigmoid() {
-    return Unary.apply(Unary.Kind.SIGMOID, this);
+    return ops().unary(TensorOps.UnaryFunction.SIGMOID, this);
   }
 
   public Tensor relu() {
-    return Unary.apply(Unary.Kind.RELU, this);
+    return ops().unary(TensorOps.UnaryFunction.RELU, this);
   }
 
   public Tensor sqrt() {
-    return Unary.apply(Unary.Kind.SQRT, this);
+    return ops().unary(TensorOps.UnaryFunction.SQRT, this);
   }
 
   /** Elementwise square: {@code pow(2)}, as PyTorch records it. */
@@ -775,37 +769,37 @@ public final class Tensor {
 
   /** {@code x ** exponent} elementwise: {@code torch.pow(x, exponent)}. */
   public Tensor pow(double exponent) {
-    return Pow.apply(this, exponent);
+    return ops().pow(this, exponent);
   }
 
   /** {@code torch.clamp(x, min, max)}. */
   public Tensor clamp(double min, double max) {
-    return Clamp.apply(this, min, max);
+    return ops().clamp(this, min, max);
   }
 
   /** {@code torch.clamp(x, min=min)}. */
   public Tensor clampMin(double min) {
-    return Clamp.apply(this, min, Double.NaN);
+    return ops().clamp(this, min, Double.NaN);
   }
 
   /** {@code torch.clamp(x, max=max)}. */
   public Tensor clampMax(double max) {
-    return Clamp.apply(this, Double.NaN, max);
+    return ops().clamp(this, Double.NaN, max);
   }
 
   /** {@code torch.where(cond, a, b)}: elements of {@code a} where the bool {@code cond} is true, else of {@code b}. */
   public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-    return Where.apply(cond, a, b);
+    return ops().where(cond, a, b);
   }
 
   /** {@code torch.gather(x, d, index)}: picks along {@code d} by an int64 index of the same rank. */
   public Tensor gather(int d, Tensor index) {
-    return Gather.apply(this, d, index);
+    return ops().gather(this, d, index);
   }
 
   /** Matrix product with PyTorch's {@code matmul} rules (1-D, 2-D and batched, batch dims broadcast). */
   public Tensor matmul(Tensor other) {
-    return MatMul.apply(this, other);
+    return ops().matmul(this, other);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -813,57 +807,57 @@ public final class Tensor {
 
   /** Sum of all elements (0-dim). */
   public Tensor sum() {
-    return Reduce.sumAll(this, false);
+    return ops().sumAll(this, false);
   }
 
   /** Sum along {@code d}. */
   public Tensor sum(int d, boolean keepDim) {
-    return Reduce.sumDim(this, d, keepDim, false);
+    return ops().sumDim(this, d, keepDim, false);
   }
 
   /** Mean of all elements (0-dim). */
   public Tensor mean() {
-    return Reduce.sumAll(this, true);
+    return ops().sumAll(this, true);
   }
 
   /** Mean along {@code d}. */
   public Tensor mean(int d, boolean keepDim) {
-    return Reduce.sumDim(this, d, keepDim, true);
+    return ops().sumDim(this, d, keepDim, true);
   }
 
   /** Largest value and its index along {@code d}: {@code torch.max(x, dim)}. Ties pick the first index. */
   public ValuesIndices max(int d, boolean keepDim) {
-    return Reduce.maxDim(this, d, keepDim);
+    return ops().maxDim(this, d, keepDim);
   }
 
   /** Largest element (0-dim). */
   public Tensor max() {
-    return Reduce.maxAll(this);
+    return ops().maxAll(this);
   }
 
   /** Index of the largest value along {@code d} (int64). */
   public Tensor argmax(int d, boolean keepDim) {
-    return Reduce.maxDim(this, d, keepDim).indices();
+    return ops().maxDim(this, d, keepDim).indices();
   }
 
   /** Smallest value and its index along {@code d}: {@code torch.min(x, dim)}. Ties pick the first index. */
   public ValuesIndices min(int d, boolean keepDim) {
-    return Reduce.minDim(this, d, keepDim);
+    return ops().minDim(this, d, keepDim);
   }
 
   /** Smallest element (0-dim). */
   public Tensor min() {
-    return Reduce.minAll(this);
+    return ops().minAll(this);
   }
 
   /** Index of the smallest value along {@code d} (int64). */
   public Tensor argmin(int d, boolean keepDim) {
-    return Reduce.minDim(this, d, keepDim).indices();
+    return ops().minDim(this, d, keepDim).indices();
   }
 
   /** Sorts along {@code d}, stably; indices are int64. */
   public ValuesIndices sort(int d, boolean descending) {
-    return Reduce.sort(this, d, descending);
+    return ops().sort(this, d, descending);
   }
 
   /** Sorts along the last dim: {@code x.sort(descending=...)}. */
@@ -872,67 +866,67 @@ public final class Tensor {
   }
 
   public Tensor softmax(int d) {
-    return Softmax.apply(this, d, false);
+    return ops().softmax(this, d, false);
   }
 
   public Tensor logSoftmax(int d) {
-    return Softmax.apply(this, d, true);
+    return ops().softmax(this, d, true);
   }
 
   /** Copy with {@code value} where the bool {@code mask} (broadcast to this shape) is true. */
   public Tensor maskedFill(Tensor mask, double value) {
-    return MaskedFill.apply(this, mask, (float) value);
+    return ops().maskedFill(this, mask, (float) value);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Comparisons (bool results, no gradient)
 
   public Tensor eq(Tensor o) {
-    return Binary.compare(Binary.Cmp.EQ, this, o);
+    return ops().compare(TensorOps.Comparison.EQ, this, o);
   }
 
   public Tensor eq(double s) {
-    return Binary.compare(Binary.Cmp.EQ, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.EQ, this, scalarLike(s));
   }
 
   public Tensor ne(Tensor o) {
-    return Binary.compare(Binary.Cmp.NE, this, o);
+    return ops().compare(TensorOps.Comparison.NE, this, o);
   }
 
   public Tensor ne(double s) {
-    return Binary.compare(Binary.Cmp.NE, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.NE, this, scalarLike(s));
   }
 
   public Tensor lt(Tensor o) {
-    return Binary.compare(Binary.Cmp.LT, this, o);
+    return ops().compare(TensorOps.Comparison.LT, this, o);
   }
 
   public Tensor lt(double s) {
-    return Binary.compare(Binary.Cmp.LT, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.LT, this, scalarLike(s));
   }
 
   public Tensor le(Tensor o) {
-    return Binary.compare(Binary.Cmp.LE, this, o);
+    return ops().compare(TensorOps.Comparison.LE, this, o);
   }
 
   public Tensor le(double s) {
-    return Binary.compare(Binary.Cmp.LE, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.LE, this, scalarLike(s));
   }
 
   public Tensor gt(Tensor o) {
-    return Binary.compare(Binary.Cmp.GT, this, o);
+    return ops().compare(TensorOps.Comparison.GT, this, o);
   }
 
   public Tensor gt(double s) {
-    return Binary.compare(Binary.Cmp.GT, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.GT, this, scalarLike(s));
   }
 
   public Tensor ge(Tensor o) {
-    return Binary.compare(Binary.Cmp.GE, this, o);
+    return ops().compare(TensorOps.Comparison.GE, this, o);
   }
 
   public Tensor ge(double s) {
-    return Binary.compare(Binary.Cmp.GE, this, scalarLike(s));
+    return ops().compare(TensorOps.Comparison.GE, this, scalarLike(s));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
