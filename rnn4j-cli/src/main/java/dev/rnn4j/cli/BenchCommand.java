@@ -7,7 +7,7 @@ import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.util.Parallel;
-import dev.rnn4j.util.Warmup;
+import dev.rnn4j.cli.bench.Warmup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -3,7 +3,7 @@ package dev.rnn4j.cli;
 import com.google.gson.JsonObject;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.TextCorpus;
-import dev.rnn4j.task.AdditionEval;
+import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;

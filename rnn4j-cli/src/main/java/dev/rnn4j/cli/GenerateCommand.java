@@ -4,7 +4,7 @@ import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.generate.DecodeOptions;
 import dev.rnn4j.generate.Decoder;
 import dev.rnn4j.model.LanguageModel;
-import dev.rnn4j.task.AdditionTask;
+import dev.rnn4j.cli.task.AdditionTask;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

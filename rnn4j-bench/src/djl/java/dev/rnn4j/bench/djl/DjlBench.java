@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
-import dev.rnn4j.util.Warmup;
+import dev.rnn4j.cli.bench.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.rnn4j.util;
+package dev.rnn4j.cli.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package dev.rnn4j.util;
+package dev.rnn4j.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

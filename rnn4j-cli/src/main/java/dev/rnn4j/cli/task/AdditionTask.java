@@ -1,4 +1,4 @@
-package dev.rnn4j.task;
+package dev.rnn4j.cli.task;
 
 import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.Vocabulary;
