@@ -13,20 +13,27 @@ import picocli.CommandLine.Command;
 final class InfoCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  static final String VERSION = "0.1.0-SNAPSHOT";
+  /**
+   * The version in the manifest of the jar this class came from ({@code Implementation-Version}, written by the build
+   * from the POM's version), or a note saying there is none (classes run from a directory, as in the tests).
+   */
+  static String version() {
+    String v = InfoCommand.class.getPackage().getImplementationVersion();
+    return v != null ? v : "(version unknown: not run from a jar)";
+  }
 
   /** picocli's version provider. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"rnn4j " + VERSION};
+      return new String[] {"rnn4j " + version()};
     }
   }
 
   @Override
   public void run() {
     var out = spec.commandLine().getOut();
-    out.println("rnn4j " + VERSION);
+    out.println("rnn4j " + version());
     out.println("java      " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
     out.println("kernels   " + KernelSelector.kernels().name());
     out.println("gemm      " + Gemm.implementation() + ": " + Blas.description());

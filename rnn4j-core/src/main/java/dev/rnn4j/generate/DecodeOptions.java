@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * How {@link Decoder} picks tokens and when it stops. Build with the fluent setters; {@link #validate()} runs before
+ * How {@link Decoder} picks tokens and when it stops. Build with the fluent setters; {@link #validate(int)} runs before
  * every use and names the offending option.
  *
  * <ul>

@@ -9,7 +9,7 @@ import dev.rnn4j.tensor.Tensor;
  * {@code torch.clamp(x, min, max)}; either bound may be absent (NaN here). NaN inputs stay NaN.
  *
  * <pre>
- *   y = min(max(x, lo), hi)      dx = g * [lo <= x <= hi]
+ *   y = min(max(x, lo), hi)      dx = g * [lo &lt;= x &lt;= hi]
  * </pre>
  */
 public final class Clamp extends Node {
