@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -58,6 +60,19 @@ class ModuleApiTest {
       assertTrue(!exported.contains(internal), internal + " is exported: " + exported);
     }
     assertTrue(exported.contains("dev.rnn4j.tensor") && exported.contains("dev.rnn4j.nn.rnn"), exported.toString());
+  }
+
+  /** Each exported package says what it is for and where to start (the test runs in rnn4j-core's directory). */
+  @Test
+  void everyExportedPackageHasAPackageInfo() throws IOException {
+    List<String> without = new ArrayList<>();
+    for (String pkg : exported(coreDescriptor())) {
+      Path info = Path.of("src", "main", "java").resolve(pkg.replace('.', '/')).resolve("package-info.java");
+      if (!Files.isRegularFile(info)) {
+        without.add(pkg);
+      }
+    }
+    assertEquals(List.of(), without, "exported packages without a package-info.java");
   }
 
   @Test
