@@ -8,8 +8,9 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaModifier;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,13 +24,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 
 /**
  * rnn4j-core's module descriptor: it exports the API packages and nothing else, and the exported API never makes a
  * caller name a type of an unexported package (a public method returning a kernel type, say, would compile on the
  * class path and be unusable on the module path).
  */
+// The same classes as LayeringTest, so ArchUnit imports them once for both.
+@AnalyzeClasses(packages = "dev.rnn4j", importOptions = ImportOption.DoNotIncludeTests.class)
 class ModuleApiTest {
   private static final String ROOT = "dev.rnn4j";
 
@@ -52,8 +54,8 @@ class ModuleApiTest {
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  @Test
-  void internalsAreNotExported() throws IOException {
+  @ArchTest
+  static void internalsAreNotExported(JavaClasses ignored) throws IOException {
     Set<String> exported = exported(coreDescriptor());
     for (String internal : List.of("dev.rnn4j.tensor.kernel", "dev.rnn4j.tensor.gemm", "dev.rnn4j.tensor.spi",
         "dev.rnn4j.autograd.op", "dev.rnn4j.util")) {
@@ -63,8 +65,8 @@ class ModuleApiTest {
   }
 
   /** Each exported package says what it is for and where to start (the test runs in rnn4j-core's directory). */
-  @Test
-  void everyExportedPackageHasAPackageInfo() throws IOException {
+  @ArchTest
+  static void everyExportedPackageHasAPackageInfo(JavaClasses ignored) throws IOException {
     List<String> without = new ArrayList<>();
     for (String pkg : exported(coreDescriptor())) {
       Path info = Path.of("src", "main", "java").resolve(pkg.replace('.', '/')).resolve("package-info.java");
@@ -75,11 +77,9 @@ class ModuleApiTest {
     assertEquals(List.of(), without, "exported packages without a package-info.java");
   }
 
-  @Test
-  void exportedApiNamesNoUnexportedType() throws IOException {
+  @ArchTest
+  static void exportedApiNamesNoUnexportedType(JavaClasses classes) throws IOException {
     Set<String> exported = exported(coreDescriptor());
-    JavaClasses classes =
-        new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(ROOT);
     List<String> leaks = new ArrayList<>();
     for (JavaClass c : classes) {
       if (!exported.contains(c.getPackageName()) || !visible(c.getModifiers())
