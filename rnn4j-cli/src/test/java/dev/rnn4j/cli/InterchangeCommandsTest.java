@@ -89,6 +89,33 @@ class InterchangeCommandsTest {
     expected.forEach((k, t) -> assertTrue(java.util.Arrays.equals(t.data(), back.tensors().get(k).data()), k));
   }
 
+  /**
+   * Files made by {@code rnn4j convert} load into PyTorch: rnn4j's LSTM, GRU and RNN state dicts go safetensors ->
+   * .pt (loaded with {@code torch.load(weights_only=True)}) -> safetensors, and PyTorch loads both results strictly and
+   * reproduces rnn4j's outputs. Skipped without PyTorch, failed under {@code CI=true} without it.
+   */
+  @Test
+  void filesFromConvertLoadInPyTorch() throws IOException {
+    dev.rnn4j.testing.Torch.require();
+    Path written = Files.createDirectories(tmp.resolve("written"));
+    Path converted = Files.createDirectories(tmp.resolve("converted"));
+    dev.rnn4j.testing.RoundTripModels.write(written, new dev.rnn4j.tensor.Generator(11));
+    for (String name : dev.rnn4j.testing.RoundTripModels.NAMES) {
+      Path pt = converted.resolve(name + ".pt");
+      Run a = run("convert", written.resolve(name + ".safetensors").toString(), pt.toString());
+      assertEquals(0, a.code(), a.err());
+      Run b = run("convert", pt.toString(), converted.resolve(name + ".safetensors").toString());
+      assertEquals(0, b.code(), b.err());
+      Files.copy(written.resolve(name + "_io.safetensors"), converted.resolve(name + "_io.safetensors"));
+    }
+    String out = dev.rnn4j.testing.RoundTripModels.checkInPyTorch(converted);
+    for (String name : dev.rnn4j.testing.RoundTripModels.NAMES) {
+      assertTrue(out.contains(name + ".pt: torch.load(weights_only=True), loaded strictly, outputs match rnn4j"), out);
+      assertTrue(out.contains(name + ".safetensors: loaded strictly, outputs match rnn4j"), out);
+    }
+    assertTrue(out.contains("6 file(s) round-tripped"), out);
+  }
+
   @Test
   void badInputIsOneLineAndExitCode2() throws IOException {
     Path junk = tmp.resolve("junk.pt");

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.TestFactory;
  * and every parameter.
  */
 class RnnGoldenTest {
-  private static final double FWD_TOL = 2e-5;
-  private static final double GRAD_TOL = 1e-4;
+  private static final double FWD_TOL = 1e-6;
+  private static final double GRAD_TOL = 1e-5;
 
   @TestFactory
   List<DynamicTest> rnnTanh() {

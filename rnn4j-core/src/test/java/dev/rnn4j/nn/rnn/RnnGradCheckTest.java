@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * plus an LSTM layer with projection. Every input, initial state and parameter is checked.
  */
 class RnnGradCheckTest {
-  private static final double FWD_TOL = 1e-4;
-  private static final double GRAD_TOL = 2e-3;
+  private static final double FWD_TOL = 1e-6;
+  private static final double GRAD_TOL = 2e-6;
   private static final int IN = 3;
   private static final int H = 4;
 
