@@ -3,6 +3,7 @@ package dev.rnn4j.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.nn.Linear;
 import dev.rnn4j.nn.rnn.Lstm;
@@ -10,7 +11,7 @@ import dev.rnn4j.nn.rnn.RnnConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,26 +39,48 @@ class DefaultGeneratorTest {
     assertEquals(42, Generator.defaultGenerator().initialSeed());
   }
 
+  /**
+   * The default generator's type holds its lock in every method that reads or writes the state; the other draws
+   * (nextFloat, nextDouble, nextInt, nextLong(low, high)) reach the state only through nextLong(). This is checked
+   * here because a race on a loaded machine (threads that never overlap) may not show in the test below.
+   */
+  @Test
+  void everyStateMethodOfTheDefaultGeneratorIsSynchronized() throws NoSuchMethodException {
+    Class<?> shared = Generator.defaultGenerator().getClass();
+    assertEquals("dev.rnn4j.tensor.Generator$Shared", shared.getName());
+    for (java.lang.reflect.Method m : List.of(shared.getDeclaredMethod("manualSeed", long.class),
+        shared.getDeclaredMethod("initialSeed"), shared.getDeclaredMethod("nextLong"),
+        shared.getDeclaredMethod("nextGaussian"), shared.getDeclaredMethod("snapshot"),
+        shared.getDeclaredMethod("restore", long[].class))) {
+      assertTrue(java.lang.reflect.Modifier.isSynchronized(m.getModifiers()), m + " must hold the lock");
+    }
+  }
+
   @Test
   void concurrentDrawsAreAtomic() throws InterruptedException {
     int threads = 4;
-    int perThread = 20_000;
+    int perThread = 200_000;
     Generator.defaultGenerator().manualSeed(7);
-    ConcurrentLinkedQueue<Long> drawn = new ConcurrentLinkedQueue<>();
+    long[][] drawn = new long[threads][perThread];
     List<Thread> ts = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1); // all threads draw at once, not one after another
     for (int k = 0; k < threads; k++) {
+      long[] mine = drawn[k];
       Thread t = new Thread(() -> {
-        long[] mine = new long[perThread];
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
         for (int i = 0; i < perThread; i++) {
           mine[i] = Generator.defaultGenerator().nextLong();
-        }
-        for (long v : mine) {
-          drawn.add(v);
         }
       });
       ts.add(t);
       t.start();
     }
+    start.countDown();
     for (Thread t : ts) {
       t.join();
     }
@@ -68,7 +91,10 @@ class DefaultGeneratorTest {
     for (int i = 0; i < expected.length; i++) {
       expected[i] = ref.nextLong();
     }
-    long[] got = drawn.stream().mapToLong(Long::longValue).toArray();
+    long[] got = new long[threads * perThread];
+    for (int k = 0; k < threads; k++) {
+      System.arraycopy(drawn[k], 0, got, k * perThread, perThread);
+    }
     Arrays.sort(expected);
     Arrays.sort(got);
     assertArrayEquals(expected, got);
