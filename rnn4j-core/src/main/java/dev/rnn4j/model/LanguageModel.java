@@ -42,8 +42,10 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
   public record PackedOutput(Tensor logits, State state) {}
 
   /**
-   * The padded outputs of {@link #forward(Tensor, int[], State)}: logits {@code [T, B, V]} in the caller's batch
-   * order (zero at padded steps), and the final state in the caller's batch order.
+   * The padded outputs of {@link #forward(Tensor, int[], State)}.
+   *
+   * @param logits {@code [T, B, V]} in the caller's batch order, zero at padded steps
+   * @param state the final state, in the caller's batch order
    */
   public record PaddedOutput(Tensor logits, State state) {}
 

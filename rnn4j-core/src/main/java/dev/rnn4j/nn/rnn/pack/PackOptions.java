@@ -10,6 +10,9 @@ package dev.rnn4j.nn.rnn.pack;
  * // pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
  * Packing.packPaddedSequence(x, lengths, PackOptions.DEFAULT.batchFirst(true).enforceSorted(false));
  * }</pre>
+ *
+ * @param batchFirst {@code batch_first}: the padded input is {@code (B, L, *)}
+ * @param enforceSorted {@code enforce_sorted}: the lengths must be non-increasing
  */
 public record PackOptions(boolean batchFirst, boolean enforceSorted) {
   /** PyTorch's defaults: time-major input, lengths sorted by decreasing length. */
