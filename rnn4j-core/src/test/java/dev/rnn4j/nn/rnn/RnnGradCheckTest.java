@@ -105,7 +105,7 @@ class RnnGradCheckTest {
       PackedSequence in = Packing.packPaddedSequence(t[0], lengths, false, false);
       RnnOutput<PackedSequence> r = RnnGoldenTest.forwardPacked(rnn, in, t[1], lstm ? t[2] : null);
       Tensor out = Packing.padPackedSequence(r.output(), false, 0f, len).output();
-      return lstm ? Tensor.cat(0, out.view(-1), r.hN().view(-1), r.cN().view(-1))
+      return lstm ? Tensor.cat(0, out.view(-1), r.hN().view(-1), ((LstmOutput<PackedSequence>) r).cN().view(-1))
           : Tensor.cat(0, out.view(-1), r.hN().view(-1));
     };
     GradCheck.Reference ref = x -> {
