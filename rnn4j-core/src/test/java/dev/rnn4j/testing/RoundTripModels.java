@@ -5,6 +5,7 @@ import dev.rnn4j.io.SafeTensors;
 import dev.rnn4j.io.StateDicts;
 import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.LstmOutput;
 import dev.rnn4j.nn.rnn.Rnn;
 import dev.rnn4j.nn.rnn.RnnBase;
 import dev.rnn4j.nn.rnn.RnnConfig;
@@ -54,8 +55,8 @@ public final class RoundTripModels {
       io.put("x", x);
       io.put("y", r.output());
       io.put("h_n", r.hN());
-      if (r.cN() != null) {
-        io.put("c_n", r.cN());
+      if (r instanceof LstmOutput<Tensor> l) {
+        io.put("c_n", l.cN());
       }
       StateDicts.save(m, dir.resolve(name + ".safetensors"), Map.of("written_by", "rnn4j"));
       SafeTensors.write(dir.resolve(name + "_io.safetensors"), io, null);

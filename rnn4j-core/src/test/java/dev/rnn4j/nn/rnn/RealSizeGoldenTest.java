@@ -158,11 +158,12 @@ class RealSizeGoldenTest {
   private static Run run(RnnBase rnn, Tensor x, Tensor h0, Tensor c0, Tensor lengths, boolean packed, int steps) {
     if (!packed) {
       RnnOutput<Tensor> r = RnnGoldenTest.forward(rnn, x, h0, c0);
-      return new Run(r.output(), r.hN(), r.cN());
+      return new Run(r.output(), r.hN(), r instanceof LstmOutput<Tensor> l ? l.cN() : null);
     }
     PackedSequence ps = Packing.packPaddedSequence(x, lengths, false, false);
     RnnOutput<PackedSequence> r = RnnGoldenTest.forwardPacked(rnn, ps, h0, c0);
-    return new Run(Packing.padPackedSequence(r.output(), false, 0f, steps).output(), r.hN(), r.cN());
+    return new Run(Packing.padPackedSequence(r.output(), false, 0f, steps).output(), r.hN(),
+        r instanceof LstmOutput<PackedSequence> l ? l.cN() : null);
   }
 
   private static void compareForward(SafeTensors.Contents c, String p, Run r, String when) {
