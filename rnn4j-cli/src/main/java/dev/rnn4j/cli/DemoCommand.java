@@ -4,6 +4,7 @@ import dev.rnn4j.nn.Embedding;
 import dev.rnn4j.nn.Linear;
 import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.LstmOutput;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.nn.rnn.RnnOutput;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
@@ -105,7 +106,7 @@ final class DemoCommand implements Runnable {
 
     Tensor batchEmb = embedding.forward(batch); // (B, L, d_w)
     PackedSequence packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens, false, true);
-    RnnOutput<PackedSequence> lstmOut = lstm.forward(packedBatch, h0, c0);
+    LstmOutput<PackedSequence> lstmOut = lstm.forward(packedBatch, h0, c0);
     PackedSequence packedOutputs = lstmOut.output();
     out.println(packedOutputs);
     out.println("batch_sizes: " + Arrays.toString(packedOutputs.batchSizes()));

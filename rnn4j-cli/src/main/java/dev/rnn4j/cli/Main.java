@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code rnn4j} command. Each subcommand is a class of its own in this package; this class only wires them and
- * turns errors into one clear line (a stack trace only with {@code --stacktrace}).
+ * turns errors into one clear line, {@code rnn4j COMMAND: message}. The stack trace comes too with
+ * {@code --stacktrace} (accepted before or after the command), the environment variable {@code RNN4J_STACKTRACE} (any
+ * value) or {@code -Drnn4j.stacktrace=true}.
  */
 @Command(
     name = "rnn4j",
@@ -22,6 +24,13 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Read from the parse result by the error handler; declared here so that every command accepts and documents it. */
+  @CommandLine.Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "On an error, print the stack trace as well as the one-line message (also RNN4J_STACKTRACE=1).")
+  boolean stacktrace;
+
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
@@ -33,15 +42,13 @@ public final class Main implements Runnable {
     // A mistyped option or value gets one line naming it and where help is, not the whole usage text.
     cl.setParameterExceptionHandler(
         (ex, args) -> {
-          CommandLine cmd = ex.getCommandLine();
-          cmd.getErr().println("rnn4j " + cmd.getCommandName() + ": " + ex.getMessage()
-              + " (see 'rnn4j " + (cmd.getCommandName().equals("rnn4j") ? "" : cmd.getCommandName() + " ") + "--help')");
+          String name = ex.getCommandLine().getCommandSpec().qualifiedName(); // "rnn4j" or "rnn4j train"
+          ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
           return 2;
         });
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
-          boolean trace = Boolean.getBoolean("rnn4j.stacktrace") || System.getenv("RNN4J_STACKTRACE") != null;
-          if (trace) {
+          if (stackTraceWanted(parseResult)) {
             ex.printStackTrace(cmd.getErr());
           }
           String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
@@ -50,10 +57,20 @@ public final class Main implements Runnable {
               || ex instanceof java.io.IOException)) {
             msg = ex.getClass().getSimpleName() + ": " + msg;
           }
-          cmd.getErr().println("rnn4j " + cmd.getCommandName() + ": " + msg);
+          cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + msg);
           return 2;
         });
     return cl;
+  }
+
+  /** {@code --stacktrace} on the command line (before or after the command), RNN4J_STACKTRACE or -Drnn4j.stacktrace. */
+  private static boolean stackTraceWanted(CommandLine.ParseResult parseResult) {
+    for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--stacktrace")) {
+        return true;
+      }
+    }
+    return Boolean.getBoolean("rnn4j.stacktrace") || System.getenv("RNN4J_STACKTRACE") != null;
   }
 
   public static void main(String[] args) {

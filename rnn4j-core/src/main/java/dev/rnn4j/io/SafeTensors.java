@@ -133,8 +133,27 @@ public final class SafeTensors {
     return Tensor.wrap((long[]) data, t.shape(), t.dtype().readAs());
   }
 
+  /**
+   * True when {@code head} (the first bytes of a file) starts like safetensors: a little-endian header length of at
+   * least 2, then the header's opening {@code '{'}.
+   */
+  static boolean looksLike(byte[] head) {
+    if (head.length < 9) {
+      return false;
+    }
+    long len = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    return len >= 2 && head[8] == '{';
+  }
+
   private static Header header(FileChannel ch, String where) throws IOException {
     long size = ch.size();
+    byte[] head = new byte[(int) Math.min(size, 16)];
+    readFully(ch, ByteBuffer.wrap(head), 0, where);
+    if (TorchLoad.isZip(head) || TorchLoad.isLegacy(head)) {
+      throw new SafeTensorsException(where + ": this is a torch.save file (" + (TorchLoad.isZip(head)
+          ? "zip archive" : "legacy pickle") + " format), not safetensors; read it with TorchLoad.read, or"
+          + " StateDicts.load, which reads either format");
+    }
     if (size < 8) {
       throw new SafeTensorsException(where + ": file is " + size + " bytes, shorter than the 8-byte header length");
     }
@@ -208,7 +227,7 @@ public final class SafeTensors {
     return new Header(entries, metadata, dataStart);
   }
 
-  private static TensorInfo parseEntry(String name, JsonElement v, String where) {
+  private static TensorInfo parseEntry(String name, JsonElement v, String where) throws SafeTensorsException {
     String at = where + ": tensor '" + name + "'";
     if (!v.isJsonObject()) {
       throw new SafeTensorsException(at + " is not an object");
@@ -255,7 +274,7 @@ public final class SafeTensors {
     return new TensorInfo(name, dtype, new Shape(dims), begin, end);
   }
 
-  private static JsonArray array(JsonObject o, String key, String at) {
+  private static JsonArray array(JsonObject o, String key, String at) throws SafeTensorsException {
     JsonElement e = o.get(key);
     if (e == null || !e.isJsonArray()) {
       throw new SafeTensorsException(at + " has no array \"" + key + "\"");
@@ -264,7 +283,7 @@ public final class SafeTensors {
   }
 
   /** A JSON integer that fits a long exactly; 1.5, 1e30 and "7" are refused rather than truncated. */
-  private static long exactLong(JsonElement e, String what) {
+  private static long exactLong(JsonElement e, String what) throws SafeTensorsException {
     if (e == null || !e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
       throw new SafeTensorsException(what + " is not a number: " + e);
     }

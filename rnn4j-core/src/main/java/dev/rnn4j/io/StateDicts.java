@@ -4,8 +4,6 @@ import dev.rnn4j.nn.Module;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,7 +49,11 @@ public final class StateDicts {
     }
   }
 
-  /** Recognises the format from the first bytes of {@code file}. */
+  /**
+   * Recognises the format from the first bytes of {@code file}.
+   *
+   * @throws UnknownFormatException when the file starts like none of them
+   */
   public static Format sniff(Path file) throws IOException {
     byte[] head;
     try (InputStream in = Files.newInputStream(file)) {
@@ -63,13 +65,10 @@ public final class StateDicts {
     if (TorchLoad.isLegacy(head)) {
       return Format.TORCH_LEGACY;
     }
-    if (head.length >= 9) {
-      long len = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      if (len >= 2 && head[8] == '{') {
-        return Format.SAFETENSORS;
-      }
+    if (SafeTensors.looksLike(head)) {
+      return Format.SAFETENSORS;
     }
-    throw new IllegalArgumentException(file + ": unknown format; expected safetensors (8-byte header length, then"
+    throw new UnknownFormatException(file + ": unknown format; expected safetensors (8-byte header length, then"
         + " '{'), a torch.save zip ('PK\\3\\4') or a legacy torch.save file; first bytes are "
         + hex(Arrays.copyOf(head, Math.min(head.length, 9))));
   }

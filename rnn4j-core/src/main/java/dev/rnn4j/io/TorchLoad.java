@@ -88,7 +88,7 @@ public final class TorchLoad {
 
   /** Reads a state dict saved by {@code torch.save}, in either layout. */
   public static Contents read(Path file) throws IOException {
-    byte[] head = new byte[LEGACY_MAGIC.length];
+    byte[] head = new byte[Math.max(LEGACY_MAGIC.length, 9)];
     int n;
     try (InputStream in = java.nio.file.Files.newInputStream(file)) {
       n = in.readNBytes(head, 0, head.length);
@@ -99,6 +99,10 @@ public final class TorchLoad {
     }
     if (isLegacy(head)) {
       return readLegacy(file);
+    }
+    if (SafeTensors.looksLike(head)) {
+      throw new TorchLoadException(file + ": this is a safetensors file, not a torch.save file; read it with"
+          + " SafeTensors.read, or StateDicts.load, which reads either format");
     }
     throw new TorchLoadException(file + ": not a torch.save file (expected a zip archive starting with 'PK\\3\\4' or"
         + " the legacy magic-number pickle at byte 0)");
@@ -173,14 +177,11 @@ public final class TorchLoad {
         }
       };
       return materialize(refs, storages, source, Format.ZIP, where);
-    } catch (java.nio.file.FileSystemException e) {
-      throw e; // a real I/O problem (missing file, permissions), not a malformed archive
+    } catch (TorchLoadException | java.nio.file.FileSystemException e) {
+      throw e; // already named, or a real I/O problem (missing file, permissions), not a malformed archive
     } catch (IOException e) {
       throw malformed(where, "broken or truncated zip archive", e);
     } catch (IllegalArgumentException e) {
-      if (e instanceof TorchLoadException) {
-        throw e;
-      }
       throw malformed(where, "broken zip archive", e); // ZipFile reports undecodable entry names this way
     }
   }
@@ -275,7 +276,7 @@ public final class TorchLoad {
         return ref.dtype().decode(rc, numel, order, what + " at byte " + at);
       };
       return materialize(refs, storages, source, Format.LEGACY, where);
-    } catch (java.nio.file.FileSystemException e) {
+    } catch (TorchLoadException | java.nio.file.FileSystemException e) {
       throw e;
     } catch (IOException e) {
       throw malformed(where, "truncated or malformed file", e);
@@ -294,7 +295,7 @@ public final class TorchLoad {
     Object read(StorageRef root) throws IOException;
   }
 
-  private static int checkedNumel(StorageRef ref, String what) {
+  private static int checkedNumel(StorageRef ref, String what) throws TorchLoadException {
     if (ref.numel() > Integer.MAX_VALUE) {
       throw new TorchLoadException(what + " declares " + ref.numel() + " " + ref.dtype() + " elements, more than"
           + " rnn4j's 2^31-1 limit");
@@ -303,7 +304,7 @@ public final class TorchLoad {
   }
 
   /** The top-level object must be a dict of string keys to tensors. */
-  private static Map<String, TensorRef> stateDict(Object root, String where) {
+  private static Map<String, TensorRef> stateDict(Object root, String where) throws TorchLoadException {
     if (!(root instanceof Map<?, ?> m)) {
       throw new TorchLoadException(where + ": the saved object is a " + kind(root) + ", not a state dict"
           + " (save model.state_dict(), not the model)");
@@ -348,7 +349,7 @@ public final class TorchLoad {
   }
 
   /** Checks that the view lies inside its storage; returns its shape. */
-  private static Shape checkView(String what, TensorRef t) {
+  private static Shape checkView(String what, TensorRef t) throws TorchLoadException {
     long[] size = t.size();
     long[] stride = t.stride();
     int[] dims = new int[size.length];

@@ -88,13 +88,13 @@ final class TorchUnpickler extends Unpickler {
   }
 
   /** Reads one pickle from the input, leaving it just after the STOP opcode. */
-  Object loadOne() {
+  Object loadOne() throws TorchLoadException {
     int start = in.position();
     opStart = start;
     try {
       return load(in);
-    } catch (TorchLoadException e) {
-      throw e;
+    } catch (Refusal e) {
+      throw new TorchLoadException(e.getMessage());
     } catch (IOException | RuntimeException e) {
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       throw new TorchLoadException(
@@ -107,8 +107,20 @@ final class TorchUnpickler extends Unpickler {
     return opStart;
   }
 
-  private TorchLoadException error(String msg) {
-    return new TorchLoadException(where + " byte " + opStart + ": " + msg);
+  /**
+   * A refusal raised inside the pickle machine, whose overridden hooks cannot declare a checked exception;
+   * {@link #loadOne()} turns it into the {@link TorchLoadException} callers see.
+   */
+  private static final class Refusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refusal(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private Refusal error(String msg) {
+    return new Refusal(where + " byte " + opStart + ": " + msg);
   }
 
   @Override

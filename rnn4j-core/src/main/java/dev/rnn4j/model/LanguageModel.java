@@ -9,6 +9,7 @@ import dev.rnn4j.nn.Linear;
 import dev.rnn4j.nn.Module;
 import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.LstmOutput;
 import dev.rnn4j.nn.rnn.Rnn;
 import dev.rnn4j.nn.rnn.RnnBase;
 import dev.rnn4j.nn.rnn.RnnConfig;
@@ -40,6 +41,14 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
   /** The packed outputs of a forward pass and the final state (caller's batch order). */
   public record PackedOutput(Tensor logits, State state) {}
 
+  /**
+   * The padded outputs of {@link #forward(Tensor, int[], State)}.
+   *
+   * @param logits {@code [T, B, V]} in the caller's batch order, zero at padded steps
+   * @param state the final state, in the caller's batch order
+   */
+  public record PaddedOutput(Tensor logits, State state) {}
+
   private final LanguageModelConfig config;
   private final Embedding embedding;
   private final RnnBase rnn;
@@ -65,6 +74,11 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
     this.decoder = registerModule("decoder", new Linear(config.outputSize(), config.vocabSize(), gen));
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public LanguageModel(LanguageModelConfig config) {
+    this(config, Generator.defaultGenerator());
+  }
+
   public LanguageModelConfig config() {
     return config;
   }
@@ -83,7 +97,8 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
   }
 
   /**
-   * Logits for a sorted padded batch of token ids, computed on the packed rows only.
+   * Logits for a sorted padded batch of token ids, computed on the packed rows only. For a batch in any order, use
+   * {@link #forward(Tensor, int[], State)}.
    *
    * @param inputs int64 {@code [T, B]} time-major, examples sorted by decreasing length
    * @param lengths per example, non-increasing
@@ -91,8 +106,37 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
    * @return logits {@code [N, V]} in packed order, and the final state
    */
   public PackedOutput forwardPacked(Tensor inputs, int[] lengths, State state) {
+    Run r = run(inputs, lengths, state, true);
+    return new PackedOutput(r.logits().data(), r.state());
+  }
+
+  /**
+   * Logits for a padded batch of token ids in any order, PyTorch's {@code pack_padded_sequence(...,
+   * enforce_sorted=False)} followed by {@code pad_packed_sequence}: the recurrent layer runs on the packed rows only
+   * (no step is computed on padding), and the logits come back padded, in the caller's batch order.
+   *
+   * @param inputs int64 {@code [T, B]} time-major, padded after each sequence, in any order of lengths
+   * @param lengths per example, each between 0 and {@code T}
+   * @param state initial state in the caller's batch order, or {@code null} for zeros
+   * @return logits {@code [T, B, V]} (zero where {@code t >= lengths[b]}) and the final state, both in the caller's
+   *     batch order
+   */
+  public PaddedOutput forward(Tensor inputs, int[] lengths, State state) {
+    Run r = run(inputs, lengths, state, false);
+    Tensor logits = Packing.padPackedSequence(r.logits(), false, 0f, inputs.size(0)).output(); // (T, B, V)
+    return new PaddedOutput(logits, r.state());
+  }
+
+  /** Packed logits (the packing's batch order recorded in them) and the final state in the caller's order. */
+  private record Run(PackedSequence logits, State state) {}
+
+  private Run run(Tensor inputs, int[] lengths, State state, boolean enforceSorted) {
+    if (inputs.dim() != 2) {
+      throw new IllegalArgumentException(
+          "LanguageModel expects token ids of shape [T, B] (time-major), got " + inputs.shape());
+    }
     Tensor emb = embedding.forward(inputs); // (T, B, E)
-    PackedSequence packed = Packing.packPaddedSequence(emb, lengths, false, true);
+    PackedSequence packed = Packing.packPaddedSequence(emb, lengths, false, enforceSorted);
     Tensor h0 = state == null ? null : state.h();
     Tensor c0 = state == null ? null : state.c();
     RnnOutput<PackedSequence> out;
@@ -104,7 +148,8 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
       out = ((Rnn) rnn).forward(packed, h0);
     }
     Tensor hidden = drop.forward(out.output().data()); // (N, H_out)
-    return new PackedOutput(decoder.forward(hidden), new State(out.hN(), out.cN())); // (N, V)
+    Tensor cN = out instanceof LstmOutput<PackedSequence> lo ? lo.cN() : null;
+    return new Run(out.output().withData(decoder.forward(hidden)), new State(out.hN(), cN)); // (N, V)
   }
 
   /** Logits for a full padded batch {@code [T, B]} (every column of length T, e.g. a BPTT chunk): {@code [T*B, V]}. */

@@ -20,6 +20,11 @@ public final class Dropout extends Module {
     this.gen = gen;
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public Dropout(double p) {
+    this(p, Generator.defaultGenerator());
+  }
+
   public Tensor forward(Tensor x) {
     if (!isTraining() || p == 0) {
       return x;

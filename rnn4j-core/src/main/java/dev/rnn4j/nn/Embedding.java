@@ -41,8 +41,18 @@ public final class Embedding extends Module {
     }
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public Embedding(int num, int dim, Integer paddingIdx) {
+    this(num, dim, paddingIdx, Generator.defaultGenerator());
+  }
+
   public Embedding(int num, int dim, Generator gen) {
     this(num, dim, null, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public Embedding(int num, int dim) {
+    this(num, dim, Generator.defaultGenerator());
   }
 
   public Tensor forward(Tensor ids) {

@@ -35,8 +35,18 @@ public final class Linear extends Module {
     }
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public Linear(int inFeatures, int outFeatures, boolean bias) {
+    this(inFeatures, outFeatures, bias, Generator.defaultGenerator());
+  }
+
   public Linear(int inFeatures, int outFeatures, Generator gen) {
     this(inFeatures, outFeatures, true, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public Linear(int inFeatures, int outFeatures) {
+    this(inFeatures, outFeatures, Generator.defaultGenerator());
   }
 
   public Tensor forward(Tensor x) {

@@ -8,6 +8,21 @@ public final class GradClip {
   private GradClip() {}
 
   /**
+   * {@code clip_grad_norm_(parameters, max_norm)} with PyTorch's default {@code norm_type=2.0}: scales all gradients
+   * together so that their global L2 norm is at most {@code maxNorm}, and returns the total norm before clipping. As
+   * in PyTorch, a non-finite total norm is not an error (the gradients then become NaN).
+   *
+   * <pre>{@code
+   * loss.backward();
+   * double norm = GradClip.clipGradNorm(model.parameters(), 1.0);
+   * optimizer.step();
+   * }</pre>
+   */
+  public static double clipGradNorm(Collection<Tensor> params, double maxNorm) {
+    return clipGradNorm(params, maxNorm, 2.0);
+  }
+
+  /**
    * Scales all gradients together so that their global {@code normType}-norm is at most {@code maxNorm}:
    *
    * <pre>

@@ -6,10 +6,67 @@ package dev.rnn4j.tensor;
  * one 64-bit word of state, so a checkpoint can save and resume it exactly. It differs from PyTorch's Mersenne
  * Twister; golden tests therefore load PyTorch's tensors instead of regenerating them.
  *
- * <p>Not thread-safe: give each thread its own generator.
+ * <p>Not thread-safe: give each thread its own generator. The one exception is {@link #defaultGenerator()}.
+ *
+ * <p><b>The default generator.</b> Passing a generator is the recommended form: the code then says where its randomness
+ * comes from, and two models never disturb each other's streams. For tutorial code and quick experiments, every
+ * constructor that takes a {@code Generator} also has a form without one that draws from a single process-wide
+ * default generator, the counterpart of PyTorch's {@code torch.default_generator}; one call,
+ * {@code Generator.defaultGenerator().manualSeed(42)} (PyTorch's {@code torch.manual_seed(42)}), makes such code
+ * reproducible. This is the one deliberate piece of global mutable state in rnn4j. The default generator is
+ * thread-safe (each draw is atomic), but threads sharing it interleave their draws, so only single-threaded code is
+ * reproducible through it. It starts from seed 0 (PyTorch's starts from a fixed seed too).
  */
-public final class Generator {
+public sealed class Generator permits Generator.Shared {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+  private static final Generator DEFAULT = new Shared(0);
+
+  /**
+   * The process-wide default generator that the constructors without a {@code Generator} argument draw from:
+   * PyTorch's {@code torch.default_generator}. {@code Generator.defaultGenerator().manualSeed(s)} is
+   * {@code torch.manual_seed(s)}. Thread-safe; see the class comment for when to prefer an explicit generator.
+   */
+  public static Generator defaultGenerator() {
+    return DEFAULT;
+  }
+
+  /** The default generator's type: every method that reads or writes the state holds its lock. */
+  static final class Shared extends Generator {
+    Shared(long seed) {
+      super(seed);
+    }
+
+    @Override
+    public synchronized Generator manualSeed(long seed) {
+      return super.manualSeed(seed);
+    }
+
+    @Override
+    public synchronized long initialSeed() {
+      return super.initialSeed();
+    }
+
+    @Override
+    public synchronized long nextLong() {
+      return super.nextLong();
+    }
+
+    @Override
+    public synchronized double nextGaussian() {
+      return super.nextGaussian();
+    }
+
+    @Override
+    public synchronized long[] snapshot() {
+      return super.snapshot();
+    }
+
+    @Override
+    public synchronized void restore(long[] snapshot) {
+      super.restore(snapshot);
+    }
+  }
 
   private long seed;
   private long state;

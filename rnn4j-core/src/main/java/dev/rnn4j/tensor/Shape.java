@@ -100,6 +100,10 @@ public record Shape(int... dims) {
     return Arrays.hashCode(dims);
   }
 
+  /**
+   * {@code [2, 3]}, as rnn4j's error messages print shapes; {@link #toTorchString()} prints what PyTorch's
+   * {@code print(x.shape)} does.
+   */
   @Override
   public String toString() {
     return Arrays.toString(dims);

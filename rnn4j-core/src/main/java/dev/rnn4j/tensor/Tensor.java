@@ -266,6 +266,24 @@ public final class Tensor {
     return wrap(d, s, DType.INT64);
   }
 
+  // The random factories above drawing from Generator.defaultGenerator(), as torch.rand(...) without generator=.
+  // For tutorial code; passing a generator is the recommended form.
+
+  /** {@code torch.rand(shape)}: uniform in [0, 1), from {@link Generator#defaultGenerator()}. */
+  public static Tensor rand(int... shape) {
+    return rand(Generator.defaultGenerator(), shape);
+  }
+
+  /** {@code torch.randn(shape)}: standard normal, from {@link Generator#defaultGenerator()}. */
+  public static Tensor randn(int... shape) {
+    return randn(Generator.defaultGenerator(), shape);
+  }
+
+  /** {@code torch.randint(low, high, shape)}: int64, from {@link Generator#defaultGenerator()}. */
+  public static Tensor randint(long low, long high, int... shape) {
+    return randint(Generator.defaultGenerator(), low, high, shape);
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Properties and element access
 
@@ -520,12 +538,19 @@ public final class Tensor {
     return view(numel());
   }
 
-  /** Always this: rnn4j tensors are contiguous. */
+  /**
+   * Always this: every rnn4j tensor is contiguous, because {@link #transpose}, {@link #t()} and {@link #permute} copy
+   * where PyTorch makes strided views.
+   */
   public Tensor contiguous() {
     return this;
   }
 
-  /** Swaps two dims (copies). */
+  /**
+   * {@code x.transpose(d0, d1)}, as a copy: PyTorch returns a strided view sharing storage, rnn4j a new contiguous
+   * tensor (gradients flow back the same way). So writing into the result leaves {@code this} unchanged, and
+   * {@code x.t().view(6)} works where PyTorch asks for {@code .contiguous()} or {@code reshape} first.
+   */
   public Tensor transpose(int d0, int d1) {
     int[] perm = new int[dim()];
     for (int i = 0; i < perm.length; i++) {
@@ -541,7 +566,7 @@ public final class Tensor {
     return ops().permute(this, perm, "TransposeBackward0");
   }
 
-  /** Transpose of a matrix (or a 1-D tensor unchanged), like {@code t()}. */
+  /** Transpose of a matrix (or a 1-D tensor unchanged), like {@code t()}; a copy, as {@link #transpose}. */
   public Tensor t() {
     if (dim() > 2) {
       throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + dim() + "D");
@@ -549,7 +574,7 @@ public final class Tensor {
     return dim() < 2 ? this : ops().permute(this, new int[] {1, 0}, "TBackward0");
   }
 
-  /** Reorders dims (copies). */
+  /** {@code x.permute(dims)}, as a copy where PyTorch makes a view (see {@link #transpose}). */
   public Tensor permute(int... dims) {
     return ops().permute(this, dims, "PermuteBackward0");
   }
@@ -853,6 +878,54 @@ public final class Tensor {
   /** Index of the smallest value along {@code d} (int64). */
   public Tensor argmin(int d, boolean keepDim) {
     return ops().minDim(this, d, keepDim).indices();
+  }
+
+  // PyTorch's defaults for the reductions above (keepdim=False), and item() for integer tensors.
+
+  /**
+   * {@code torch.max(x, dim)}: the largest values along {@code d} (differentiable) and their int64 indices, with
+   * {@code d} removed. Ties pick the first index; a NaN counts as the largest, as on PyTorch's CPU.
+   */
+  public ValuesIndices max(int d) {
+    return max(d, false);
+  }
+
+  /** {@code torch.min(x, dim)}: the smallest values along {@code d} and their int64 indices, {@code d} removed. */
+  public ValuesIndices min(int d) {
+    return min(d, false);
+  }
+
+  /** {@code x.argmax(dim)}: the int64 index of the largest value along {@code d}, {@code d} removed. */
+  public Tensor argmax(int d) {
+    return argmax(d, false);
+  }
+
+  /** {@code x.argmin(dim)}: the int64 index of the smallest value along {@code d}, {@code d} removed. */
+  public Tensor argmin(int d) {
+    return argmin(d, false);
+  }
+
+  /** {@code x.argmax()}: the index of the largest element in the flattened tensor, a 0-dim int64 tensor. */
+  public Tensor argmax() {
+    if (numel() == 0) {
+      throw new IllegalArgumentException("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+    }
+    return view(numel()).argmax(0, false);
+  }
+
+  /**
+   * The value of a one-element int64 or bool tensor, exactly: PyTorch's {@code x.item()} on an integer tensor, which
+   * {@link #item()} would round through a double beyond 2^53.
+   */
+  public long itemLong() {
+    if (numel() != 1) {
+      throw new IllegalArgumentException(
+          "a Tensor with " + numel() + " elements cannot be converted to a scalar");
+    }
+    if (dtype == DType.FLOAT32) {
+      throw new IllegalArgumentException("itemLong() needs an int64 or bool tensor, got float32; use item()");
+    }
+    return l[0];
   }
 
   /** Sorts along {@code d}, stably; indices are int64. */

@@ -32,8 +32,48 @@ class StateDictsTest {
     assertEquals(StateDicts.Format.TORCH_LEGACY, StateDicts.sniff(FixtureFiles.path("interchange_gru_legacy.pt")));
     Path p = tmp.resolve("junk.bin");
     Files.write(p, new byte[] {1, 2, 3});
-    var e = assertThrows(IllegalArgumentException.class, () -> StateDicts.load(p));
+    var e = assertThrows(UnknownFormatException.class, () -> StateDicts.load(p));
     assertTrue(e.getMessage().contains("unknown format") && e.getMessage().contains("010203"), e.getMessage());
+  }
+
+  /** Every bad file is an IOException, so one catch around a load handles a missing file and a broken one alike. */
+  @Test
+  void badFilesAreIoExceptions() throws IOException {
+    Path junk = tmp.resolve("junk.bin");
+    Files.write(junk, new byte[] {1, 2, 3});
+    Path cut = tmp.resolve("cut.safetensors");
+    byte[] st = Files.readAllBytes(FixtureFiles.path("interchange_gru.safetensors"));
+    Files.write(cut, java.util.Arrays.copyOf(st, st.length - 3));
+    Path cutPt = tmp.resolve("cut.pt");
+    byte[] pt = Files.readAllBytes(FixtureFiles.path("interchange_gru.pt"));
+    Files.write(cutPt, java.util.Arrays.copyOf(pt, pt.length / 2));
+    for (Path p : List.of(junk, cut, cutPt, tmp.resolve("missing.pt"))) {
+      String caught;
+      try {
+        StateDicts.load(p);
+        caught = "nothing";
+      } catch (IOException e) {
+        caught = e.getMessage();
+      }
+      assertTrue(caught.startsWith(p.toString()) || caught.contains(p.toString()), p + ": " + caught);
+    }
+    assertTrue(IOException.class.isAssignableFrom(SafeTensorsException.class));
+    assertTrue(IOException.class.isAssignableFrom(TorchLoadException.class));
+  }
+
+  @Test
+  void eachReaderNamesTheOtherFormat() {
+    var st = assertThrows(SafeTensorsException.class,
+        () -> SafeTensors.header(FixtureFiles.path("interchange_gru.pt")));
+    assertTrue(st.getMessage().contains("is a torch.save file (zip archive format), not safetensors; read it with"
+        + " TorchLoad.read"), st.getMessage());
+    var legacy = assertThrows(SafeTensorsException.class,
+        () -> SafeTensors.read(FixtureFiles.path("interchange_gru_legacy.pt")));
+    assertTrue(legacy.getMessage().contains("torch.save file (legacy pickle format)"), legacy.getMessage());
+    var tl = assertThrows(TorchLoadException.class,
+        () -> TorchLoad.read(FixtureFiles.path("interchange_gru.safetensors")));
+    assertTrue(tl.getMessage().contains("is a safetensors file, not a torch.save file; read it with SafeTensors.read"),
+        tl.getMessage());
   }
 
   @ParameterizedTest

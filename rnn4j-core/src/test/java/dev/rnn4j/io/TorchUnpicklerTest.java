@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-written hostile pickles against the allow-list and the bounds, opcode by opcode. */
 class TorchUnpicklerTest {
-  private static Object load(byte[] pickle) {
+  private static Object load(byte[] pickle) throws TorchLoadException {
     return new TorchUnpickler(new TorchUnpickler.Input(pickle, 0, pickle.length), "test.pkl", false, new HashMap<>())
         .loadOne();
   }
@@ -75,7 +75,7 @@ class TorchUnpicklerTest {
   }
 
   @Test
-  void orderedDictsKeepTheirOrder() {
+  void orderedDictsKeepTheirOrder() throws TorchLoadException {
     ByteArrayOutputStream p = new ByteArrayOutputStream();
     p.writeBytes("\u0080\u0002ccollections\nOrderedDict\n)R(".getBytes(StandardCharsets.ISO_8859_1));
     List<String> keys = List.of("z", "a", "m", "b", "y", "c", "x", "d", "w", "e", "v", "f", "u", "g");

@@ -86,4 +86,60 @@ class LanguageModelTest {
     e = assertThrows(IllegalArgumentException.class, () -> new LanguageModelConfig("gru", 5, 4, 4, 1, 0, 2));
     assertTrue(e.getMessage().contains("projSize"), e.getMessage());
   }
+
+  /**
+   * An unsorted batch: {@code forward} packs it with enforce_sorted=False and returns the logits padded, in the
+   * caller's batch order, equal to each sequence run alone; the final state is in the caller's order too.
+   */
+  @Test
+  void unsortedBatchesComeBackInTheCallersOrder() {
+    for (String type : List.of("rnn", "lstm", "gru")) {
+      var m = new LanguageModel(new LanguageModelConfig(type, 9, 5, 7, 2, 0.0, 0), new Generator(4));
+      m.eval();
+      long[][] seqs = {{3, 1, 0, 0}, {2, 5, 6, 4}, {8, 0, 0, 0}}; // lengths 2, 4, 1: not sorted
+      int[] lengths = {2, 4, 1};
+      long[] ids = new long[4 * 3];
+      for (int t = 0; t < 4; t++) {
+        for (int b = 0; b < 3; b++) {
+          ids[t * 3 + b] = seqs[b][t];
+        }
+      }
+      LanguageModel.PaddedOutput out = m.forward(Tensor.ofLongs(ids, 4, 3), lengths, null);
+      assertEquals(List.of(4, 3, 9), List.of(out.logits().size(0), out.logits().size(1), out.logits().size(2)));
+      for (int b = 0; b < 3; b++) {
+        long[] alone = java.util.Arrays.copyOf(seqs[b], lengths[b]);
+        LanguageModel.PackedOutput one = m.forwardPacked(Tensor.ofLongs(alone, lengths[b], 1),
+            new int[] {lengths[b]}, null); // rows t = 0 .. len-1
+        for (int t = 0; t < 4; t++) {
+          for (int v = 0; v < 9; v++) {
+            double want = t < lengths[b] ? one.logits().get(t, v) : 0.0;
+            assertEquals(want, out.logits().get(t, b, v), 1e-5, type + " b=" + b + " t=" + t + " v=" + v);
+          }
+        }
+        for (int l = 0; l < 2; l++) {
+          for (int k = 0; k < 7; k++) {
+            assertEquals(one.state().h().get(l, 0, k), out.state().h().get(l, b, k), 1e-5, type + " h");
+            if (type.equals("lstm")) {
+              assertEquals(one.state().c().get(l, 0, k), out.state().c().get(l, b, k), 1e-5, type + " c");
+            }
+          }
+        }
+      }
+      // the sorted-only path still refuses, and its message names enforce_sorted
+      var e = assertThrows(IllegalArgumentException.class,
+          () -> m.forwardPacked(Tensor.ofLongs(ids, 4, 3), lengths, null));
+      assertTrue(e.getMessage().contains("enforce_sorted"), e.getMessage());
+    }
+  }
+
+  @Test
+  void unsortedForwardIsDifferentiable() {
+    var m = new LanguageModel(new LanguageModelConfig("gru", 6, 3, 4, 1, 0.0, 0), new Generator(5));
+    LanguageModel.PaddedOutput out = m.forward(Tensor.ofLongs(new long[] {1, 2, 3, 0, 4, 0}, 2, 3),
+        new int[] {1, 2, 1}, null);
+    out.logits().sum().backward();
+    for (Tensor p : m.parameters()) {
+      assertTrue(p.grad() != null, "every parameter gets a gradient");
+    }
+  }
 }

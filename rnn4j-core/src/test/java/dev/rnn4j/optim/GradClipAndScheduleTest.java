@@ -27,6 +27,28 @@ class GradClipAndScheduleTest {
     return ps;
   }
 
+  /** {@code clip_grad_norm_(params, max_norm)} without norm_type is the L2 norm, as in PyTorch. */
+  @Test
+  void clipGradNormDefaultsToTheL2Norm() {
+    List<Tensor> ps = params();
+    double total = GradClip.clipGradNorm(ps, 1.0);
+    assertEquals(Fixtures.get(CLIP, "norm.2.0.1.0.total").item(), total, 1e-6 * total);
+    for (int i = 0; i < 3; i++) {
+      Approx.assertClose("g" + i, ps.get(i).grad(), Fixtures.get(CLIP, "norm.2.0.1.0.g" + i), 1e-7, 1e-6);
+    }
+    // grads [[3, -4, 1], [0.5, 2, -2]] and [1, 1, -7, 0.25]: torch.nn.utils.clip_grad_norm_([a, b], 1.0) returns
+    // 9.23647689819336 and scales a's first row to [0.324799120426178, -0.4330655038356781, 0.10826637595891953]
+    Tensor a = Tensor.zeros(2, 3).requiresGrad(true);
+    a.setGrad(Tensor.of(new float[][] {{3, -4, 1}, {0.5f, 2, -2}}));
+    Tensor b = Tensor.zeros(4).requiresGrad(true);
+    b.setGrad(Tensor.of(1, 1, -7, 0.25f));
+    assertEquals(9.23647689819336, GradClip.clipGradNorm(List.of(a, b), 1.0), 1e-6);
+    Approx.assertClose("a", a.grad().select(0, 0), Tensor.of(0.324799120426178f, -0.4330655038356781f,
+        0.10826637595891953f), 1e-7, 1e-6);
+    Approx.assertClose("b", b.grad(), Tensor.of(0.10826637595891953f, 0.10826637595891953f, -0.7578646540641785f,
+        0.02706659398972988f), 1e-7, 1e-6);
+  }
+
   @Test
   void clipGradNormMatchesPyTorch() {
     double[][] cases = {{2.0, 1.0}, {1.0, 2.0}, {Double.POSITIVE_INFINITY, 0.5}, {2.0, 100.0}};

@@ -9,7 +9,18 @@ import dev.rnn4j.tensor.Tensor;
  * elementwise, with {@code b} the reference.
  */
 public final class Approx {
+  /**
+   * {@code -Drnn4j.measureTolerance=true} prints every comparison's largest errors and the share of its tolerance
+   * they use, to choose tolerances from measurement.
+   */
+  private static final boolean MEASURE = Boolean.getBoolean("rnn4j.measureTolerance");
+
   private Approx() {}
+
+  private static String callerClass() {
+    return StackWalker.getInstance().walk(s -> s.map(StackWalker.StackFrame::getClassName)
+        .filter(n -> !n.startsWith(Approx.class.getPackageName())).findFirst().orElse("?"));
+  }
 
   public static void assertClose(String what, Tensor actual, Tensor expected, double atol, double rtol) {
     if (!actual.shape().equals(expected.shape())) {
@@ -24,6 +35,7 @@ public final class Approx {
     }
     double maxAbs = 0;
     double maxRel = 0;
+    double used = 0;
     int worst = -1;
     int bad = 0;
     for (int i = 0; i < actual.length; i++) {
@@ -44,6 +56,11 @@ public final class Approx {
       }
       maxAbs = Math.max(maxAbs, d);
       maxRel = Math.max(maxRel, d / Math.max(Math.abs(b), 1e-30));
+      used = Math.max(used, d / (atol + rtol * Math.abs(b)));
+    }
+    if (MEASURE) {
+      System.out.printf("tolerance-measure %s | %s | max abs %.3e | max rel %.3e | atol %.1e rtol %.1e | used %.4f%n",
+          callerClass(), what, maxAbs, maxRel, atol, rtol, used);
     }
     if (bad > 0) {
       fail(String.format(

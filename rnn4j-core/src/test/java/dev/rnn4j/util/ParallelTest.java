@@ -1,6 +1,7 @@
 package dev.rnn4j.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -102,7 +103,8 @@ class ParallelTest {
       callers[k].start();
     }
     for (Thread c : callers) {
-      c.join();
+      c.join(60_000); // a deadlocked team fails here instead of hanging the build
+      assertFalse(c.isAlive(), c.getName() + " still runs after 60 s: the thread team is stuck");
     }
     assertEquals(null, failed[0]);
   }

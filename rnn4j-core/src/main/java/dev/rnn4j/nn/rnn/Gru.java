@@ -15,11 +15,17 @@ import dev.rnn4j.tensor.Tensor;
  * </pre>
  *
  * {@code weight_ih_l{k}} is {@code (W_ir|W_iz|W_in)}, {@code (3H, H_in)} for layer 0. Inputs and outputs as in
- * {@link RnnBase}.
+ * {@link RnnBase}; every forward returns an {@link RnnOutput}, which has no {@code c_n}.
  */
 public final class Gru extends RnnBase {
+  /** Parameters drawn from {@code gen}, which inter-layer dropout draws from too. The recommended form. */
   public Gru(RnnConfig config, Generator gen) {
     super(RnnMode.GRU, config, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, as {@code nn.GRU(...)} draws from PyTorch's default. */
+  public Gru(RnnConfig config) {
+    this(config, Generator.defaultGenerator());
   }
 
   /** Padded input with zero initial state. */

@@ -9,8 +9,18 @@ public final class GruCell extends CellBase {
     this(inputSize, hiddenSize, true, gen);
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public GruCell(int inputSize, int hiddenSize) {
+    this(inputSize, hiddenSize, Generator.defaultGenerator());
+  }
+
   public GruCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
     super(RnnMode.GRU, inputSize, hiddenSize, bias, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public GruCell(int inputSize, int hiddenSize, boolean bias) {
+    this(inputSize, hiddenSize, bias, Generator.defaultGenerator());
   }
 
   /** {@code x} {@code (B, H_in)} or {@code (H_in)}; {@code h} of matching rank or null for zeros. Returns h'. */

@@ -15,30 +15,37 @@ import dev.rnn4j.tensor.Tensor;
  *
  * With {@code projSize > 0}, {@code h' = (o * tanh(c')) W_hr^T} of size {@code projSize}, {@code weight_hh} is
  * {@code (4H, projSize)} and each layer has a {@code weight_hr_l{k}} {@code (projSize, H)}. Inputs and outputs as in
- * {@link RnnBase}; {@code c_n} is {@code (numLayers*D, B, H)}.
+ * {@link RnnBase}; every forward returns an {@link LstmOutput}, whose {@code cN()} is {@code c_n},
+ * {@code (numLayers*D, B, H)}.
  */
 public final class Lstm extends RnnBase {
+  /** Parameters drawn from {@code gen}, which inter-layer dropout draws from too. The recommended form. */
   public Lstm(RnnConfig config, Generator gen) {
     super(RnnMode.LSTM, config, gen);
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, as {@code nn.LSTM(...)} draws from PyTorch's default. */
+  public Lstm(RnnConfig config) {
+    this(config, Generator.defaultGenerator());
+  }
+
   /** Padded input with zero initial states. */
-  public RnnOutput<Tensor> forward(Tensor input) {
-    return forwardPadded(input, null, null);
+  public LstmOutput<Tensor> forward(Tensor input) {
+    return (LstmOutput<Tensor>) forwardPadded(input, null, null);
   }
 
   /** Padded input; {@code h0} {@code (numLayers*D, B, H_out)}, {@code c0} {@code (numLayers*D, B, H)}, null = 0. */
-  public RnnOutput<Tensor> forward(Tensor input, Tensor h0, Tensor c0) {
-    return forwardPadded(input, h0, c0);
+  public LstmOutput<Tensor> forward(Tensor input, Tensor h0, Tensor c0) {
+    return (LstmOutput<Tensor>) forwardPadded(input, h0, c0);
   }
 
   /** Packed input with zero initial states. */
-  public RnnOutput<PackedSequence> forward(PackedSequence input) {
-    return forwardPacked(input, null, null);
+  public LstmOutput<PackedSequence> forward(PackedSequence input) {
+    return (LstmOutput<PackedSequence>) forwardPacked(input, null, null);
   }
 
   /** Packed input; states in the caller's batch order, null for zeros. */
-  public RnnOutput<PackedSequence> forward(PackedSequence input, Tensor h0, Tensor c0) {
-    return forwardPacked(input, h0, c0);
+  public LstmOutput<PackedSequence> forward(PackedSequence input, Tensor h0, Tensor c0) {
+    return (LstmOutput<PackedSequence>) forwardPacked(input, h0, c0);
   }
 }

@@ -12,8 +12,18 @@ public final class LstmCell extends CellBase {
     this(inputSize, hiddenSize, true, gen);
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public LstmCell(int inputSize, int hiddenSize) {
+    this(inputSize, hiddenSize, Generator.defaultGenerator());
+  }
+
   public LstmCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
     super(RnnMode.LSTM, inputSize, hiddenSize, bias, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public LstmCell(int inputSize, int hiddenSize, boolean bias) {
+    this(inputSize, hiddenSize, bias, Generator.defaultGenerator());
   }
 
   /** {@code x} {@code (B, H_in)} or {@code (H_in)}; {@code h}, {@code c} of matching rank or null for zeros. */

@@ -7,12 +7,23 @@ import dev.rnn4j.tensor.Tensor;
 /**
  * PyTorch's {@code nn.RNN}: an Elman network, {@code h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)} with
  * {@code act} tanh or relu, stacked and optionally bidirectional. Parameters, inputs and outputs as in
- * {@link RnnBase}; {@code weight_ih_l{k}} is {@code (H, H_in)} for layer 0.
+ * {@link RnnBase}; {@code weight_ih_l{k}} is {@code (H, H_in)} for layer 0. Every forward returns an {@link RnnOutput},
+ * which has no {@code c_n}.
  */
 public final class Rnn extends RnnBase {
   /** A tanh RNN. */
   public Rnn(RnnConfig config, Generator gen) {
     this(config, "tanh", gen);
+  }
+
+  /** A tanh RNN drawing from {@link Generator#defaultGenerator()}, as {@code nn.RNN(...)} from PyTorch's default. */
+  public Rnn(RnnConfig config) {
+    this(config, "tanh", Generator.defaultGenerator());
+  }
+
+  /** {@code nonlinearity} {@code "tanh"} or {@code "relu"}, drawing from {@link Generator#defaultGenerator()}. */
+  public Rnn(RnnConfig config, String nonlinearity) {
+    this(config, nonlinearity, Generator.defaultGenerator());
   }
 
   /** {@code nonlinearity} is {@code "tanh"} or {@code "relu"}, as in PyTorch. */

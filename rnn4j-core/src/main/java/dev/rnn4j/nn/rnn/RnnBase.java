@@ -171,7 +171,7 @@ public abstract class RnnBase extends Module {
     } else if (config.batchFirst()) {
       out = out.transpose(0, 1);
     }
-    return new RnnOutput<>(out, hN, cN);
+    return RnnOutput.of(out, hN, cN);
   }
 
   /** Runs a packed batch; states are in the caller's batch order. */
@@ -203,7 +203,7 @@ public abstract class RnnBase extends Module {
       hN = hN.indexSelect(1, idx);
       cN = cN == null ? null : cN.indexSelect(1, idx);
     }
-    return new RnnOutput<>(input.withData(s.output), hN, cN);
+    return RnnOutput.of(input.withData(s.output), hN, cN);
   }
 
   private record Stack(Tensor output, Tensor hN, Tensor cN) {}

@@ -9,9 +9,19 @@ public final class RnnCell extends CellBase {
     this(inputSize, hiddenSize, true, "tanh", gen);
   }
 
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public RnnCell(int inputSize, int hiddenSize) {
+    this(inputSize, hiddenSize, Generator.defaultGenerator());
+  }
+
   /** {@code nonlinearity} is {@code "tanh"} or {@code "relu"}. */
   public RnnCell(int inputSize, int hiddenSize, boolean bias, String nonlinearity, Generator gen) {
     super(modeOf(nonlinearity), inputSize, hiddenSize, bias, gen);
+  }
+
+  /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
+  public RnnCell(int inputSize, int hiddenSize, boolean bias, String nonlinearity) {
+    this(inputSize, hiddenSize, bias, nonlinearity, Generator.defaultGenerator());
   }
 
   private static RnnMode modeOf(String nonlinearity) {

@@ -1,6 +1,7 @@
 package dev.rnn4j.autograd.op;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
@@ -63,12 +64,35 @@ class ModuleOpsGradTest {
   }
 
   @Test
+  void dropoutKeepsAboutOneMinusPAndScalesByItsInverse() {
+    Tensor x = Tensor.ones(100, 100);
+    float[] y = DropoutOp.apply(x, 0.3, new Generator(4)).data();
+    int kept = 0;
+    for (float v : y) {
+      assertTrue(v == 0f || v == (float) (1 / 0.7), "an output of dropout(ones) is 0 or 1/(1-p), got " + v);
+      kept += v != 0 ? 1 : 0;
+    }
+    // 10,000 Bernoulli(0.7) draws: mean 7,000, standard deviation about 46; 5 sigma either way
+    assertTrue(Math.abs(kept - 7000) < 230, "kept " + kept + " of 10000 at p = 0.3");
+    assertEquals(0, DropoutOp.apply(x, 1.0, new Generator(4)).sum().item(), "p = 1 drops everything");
+  }
+
+  @Test
   void dropoutGradientIsTheSameMask() {
     Tensor x = Ref.param(g, 0.5, 1.5, 4, 5);
     Tensor y = DropoutOp.apply(x, 0.4, new Generator(9));
+    // The reference mask comes from the generator's stream, not from the op's output: element i is kept (and scaled
+    // by 1 / (1 - p)) when the i-th uniform draw is at least p.
+    Generator draws = new Generator(9);
     float[] mask = new float[20];
+    int kept = 0;
     for (int i = 0; i < 20; i++) {
-      mask[i] = y.data()[i] / x.data()[i];
+      mask[i] = draws.nextDouble() >= 0.4 ? (float) (1 / 0.6) : 0f;
+      kept += mask[i] != 0 ? 1 : 0;
+    }
+    assertTrue(kept > 0 && kept < 20, "seed 9 must both keep and drop elements, kept " + kept);
+    for (int i = 0; i < 20; i++) {
+      assertEquals(x.data()[i] * mask[i], y.data()[i], "dropout output element " + i);
     }
     GradCheck.check("dropout (fixed seed)", in -> DropoutOp.apply(in[0], 0.4, new Generator(9)), in -> {
       double[] r = new double[20];

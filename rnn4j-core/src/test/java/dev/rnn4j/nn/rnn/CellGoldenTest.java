@@ -18,8 +18,8 @@ import org.junit.jupiter.api.TestFactory;
  * zero states; outputs and the gradients of a projected loss for the input, states and every parameter.
  */
 class CellGoldenTest {
-  private static final double TOL = 2e-5;
-  private static final double GRAD_TOL = 1e-4;
+  private static final double TOL = 1e-6;
+  private static final double GRAD_TOL = 1e-5;
 
   @TestFactory
   List<DynamicTest> cells() {

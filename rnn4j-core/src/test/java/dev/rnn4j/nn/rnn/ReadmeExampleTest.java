@@ -22,14 +22,14 @@ class ReadmeExampleTest {
     Tensor h0 = Tensor.zeros(1, 3, 512);
     Tensor c0 = Tensor.zeros(1, 3, 512);
     Tensor batchEmb = embedding.forward(batch);
-    PackedSequence packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens, false, true);
-    RnnOutput<PackedSequence> r = lstm.forward(packedBatch, h0, c0);
+    PackedSequence packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens);
+    LstmOutput<PackedSequence> r = lstm.forward(packedBatch, h0, c0);
     assertArrayEquals(new int[] {3, 2, 1, 1}, r.output().batchSizes());
-    assertEquals("[7, 512]", r.output().data().shape().toString());
-    assertEquals("[1, 3, 512]", r.hN().shape().toString());
-    assertEquals("[1, 3, 512]", r.cN().shape().toString());
+    assertEquals("torch.Size([7, 512])", r.output().data().shape().toTorchString());
+    assertEquals("torch.Size([1, 3, 512])", r.hN().shape().toTorchString());
+    assertEquals("torch.Size([1, 3, 512])", r.cN().shape().toTorchString());
     Packing.Padded unpacked = Packing.padPackedSequence(r.output());
-    assertEquals("[4, 3, 512]", unpacked.output().shape().toString());
+    assertEquals("torch.Size([4, 3, 512])", unpacked.output().shape().toTorchString());
     assertArrayEquals(new long[] {4, 2, 1}, unpacked.lengths().toLongArray());
   }
 }

@@ -195,7 +195,7 @@ class RnnModuleTest {
   @Test
   void unbatchedInputGivesUnbatchedStates() {
     Lstm lstm = new Lstm(RnnConfig.builder(2, 3).numLayers(2).bidirectional(true).build(), new Generator(0));
-    RnnOutput<Tensor> r = lstm.forward(Tensor.zeros(5, 2));
+    LstmOutput<Tensor> r = lstm.forward(Tensor.zeros(5, 2));
     assertArrayEquals(new int[] {5, 6}, r.output().shape().dims());
     assertArrayEquals(new int[] {4, 3}, r.hN().shape().dims());
     assertArrayEquals(new int[] {4, 3}, r.cN().shape().dims());
@@ -207,5 +207,25 @@ class RnnModuleTest {
   private static void assertMessage(String fragment, org.junit.jupiter.api.function.Executable ex) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ex);
     assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
+  }
+
+  /** The types say which layer has a cell state: LSTM returns LstmOutput (with cN), RNN and GRU an RnnOutput. */
+  @Test
+  void outputTypesSayWhetherThereIsACellState() throws NoSuchMethodException {
+    RnnConfig cfg = RnnConfig.builder(2, 3).numLayers(2).build();
+    Tensor x = Tensor.zeros(4, 1, 2);
+    LstmOutput<Tensor> lstm = new Lstm(cfg, new Generator(0)).forward(x);
+    assertArrayEquals(new int[] {2, 1, 3}, lstm.cN().shape().dims());
+    RnnOutput<Tensor> asBase = lstm; // an LSTM result still fits code that needs only output and h_n
+    assertArrayEquals(new int[] {2, 1, 3}, asBase.hN().shape().dims());
+    assertEquals(RnnOutput.class, new Gru(cfg, new Generator(0)).forward(x).getClass());
+    assertEquals(RnnOutput.class, new Rnn(cfg, new Generator(0)).forward(x).getClass());
+    // what the compiler checks: RnnOutput has no cN() to call, and each forward is declared with its own type
+    assertThrows(NoSuchMethodException.class, () -> RnnOutput.class.getMethod("cN"));
+    for (Class<?>[] sig : new Class<?>[][] {{Tensor.class}, {dev.rnn4j.nn.rnn.pack.PackedSequence.class}}) {
+      assertEquals(LstmOutput.class, Lstm.class.getMethod("forward", sig).getReturnType());
+      assertEquals(RnnOutput.class, Gru.class.getMethod("forward", sig).getReturnType());
+      assertEquals(RnnOutput.class, Rnn.class.getMethod("forward", sig).getReturnType());
+    }
   }
 }

@@ -24,7 +24,33 @@ public final class Packing {
   /** The result of {@link #padPackedSequence}: the padded batch and the lengths (int64, caller's order). */
   public record Padded(Tensor output, Tensor lengths) {}
 
-  /** {@code pack_padded_sequence(input, lengths, batch_first, enforce_sorted)} with lengths as an int64 tensor. */
+  /**
+   * {@code pack_padded_sequence(input, lengths)} with PyTorch's defaults: {@code input} time-major {@code (L, B, *)},
+   * {@code lengths} (int64, one per sequence) sorted by decreasing length.
+   */
+  public static PackedSequence packPaddedSequence(Tensor input, Tensor lengths) {
+    return packPaddedSequence(input, lengths, PackOptions.DEFAULT);
+  }
+
+  /** {@code pack_padded_sequence(input, lengths)} with lengths as an int array, PyTorch's defaults. */
+  public static PackedSequence packPaddedSequence(Tensor input, int[] lengths) {
+    return packPaddedSequence(input, lengths, PackOptions.DEFAULT);
+  }
+
+  /** {@code pack_padded_sequence(input, lengths, batch_first=..., enforce_sorted=...)}, the options named. */
+  public static PackedSequence packPaddedSequence(Tensor input, Tensor lengths, PackOptions options) {
+    return packPaddedSequence(input, lengths, options.batchFirst(), options.enforceSorted());
+  }
+
+  /** {@code pack_padded_sequence(input, lengths, batch_first=..., enforce_sorted=...)} with int lengths. */
+  public static PackedSequence packPaddedSequence(Tensor input, int[] lengths, PackOptions options) {
+    return packPaddedSequence(input, lengths, options.batchFirst(), options.enforceSorted());
+  }
+
+  /**
+   * {@code pack_padded_sequence(input, lengths, batch_first, enforce_sorted)} with lengths as an int64 tensor, the
+   * arguments in PyTorch's positional order. Kept for existing code; {@link PackOptions} names them.
+   */
   public static PackedSequence packPaddedSequence(
       Tensor input, Tensor lengths, boolean batchFirst, boolean enforceSorted) {
     if (lengths.dim() != 1) {
@@ -47,7 +73,7 @@ public final class Packing {
   /**
    * Packs a padded batch, {@code (L, B, *)} or with {@code batchFirst} {@code (B, L, *)}, given each sequence's
    * length. With {@code enforceSorted} the lengths must be non-increasing; otherwise the batch is sorted here and the
-   * permutation recorded in the result.
+   * permutation recorded in the result. Arguments in PyTorch's positional order; {@link PackOptions} names them.
    */
   public static PackedSequence packPaddedSequence(
       Tensor input, int[] lengths, boolean batchFirst, boolean enforceSorted) {
@@ -169,14 +195,16 @@ public final class Packing {
     return new Padded(out, Tensor.ofLongs(lengths));
   }
 
-  /** {@code pad_sequence(sequences)}: time-major, padding 0 on the right. */
+  /** {@code pad_sequence(sequences)}: time-major, padding 0 on the right; float32 or int64 (token ids) sequences. */
   public static Tensor padSequence(List<Tensor> sequences) {
     return padSequence(sequences, false, 0f, PaddingSide.RIGHT);
   }
 
   /**
    * Stacks sequences of shape {@code (L_i, *)} into {@code (T, B, *)} (or {@code (B, T, *)}), padding each to the
-   * longest with {@code paddingValue}, after the sequence ({@link PaddingSide#RIGHT}) or before it.
+   * longest with {@code paddingValue}, after the sequence ({@link PaddingSide#RIGHT}) or before it. The sequences are
+   * all float32 (the result is differentiable) or all int64, such as token ids (then {@code paddingValue} must be a
+   * whole number).
    */
   public static Tensor padSequence(
       List<Tensor> sequences, boolean batchFirst, float paddingValue, PaddingSide side) {
@@ -184,14 +212,19 @@ public final class Packing {
       throw new IllegalArgumentException("pad_sequence received an empty list of sequences");
     }
     Tensor first = sequences.get(0);
+    if (first.dim() < 1 || (first.dtype() != DType.FLOAT32 && first.dtype() != DType.INT64)) {
+      throw new IllegalArgumentException(
+          "pad_sequence expects float32 or int64 sequences of shape (L_i, *); sequence 0 is " + first.shape() + " "
+              + first.dtype());
+    }
     int batch = sequences.size();
     int[] len = new int[batch];
     int maxLen = 0;
     for (int b = 0; b < batch; b++) {
       Tensor s = sequences.get(b);
-      if (s.dim() < 1 || s.dim() != first.dim() || s.dtype() != DType.FLOAT32) {
+      if (s.dim() != first.dim() || s.dtype() != first.dtype()) {
         throw new IllegalArgumentException(
-            "pad_sequence expects float32 sequences (L_i, *) of equal rank; sequence 0 is " + first.shape() + " "
+            "pad_sequence expects sequences of one dtype and rank; sequence 0 is " + first.shape() + " "
                 + first.dtype() + ", sequence " + b + " is " + s.shape() + " " + s.dtype());
       }
       for (int d = 1; d < s.dim(); d++) {
@@ -203,6 +236,9 @@ public final class Packing {
       }
       len[b] = s.size(0);
       maxLen = Math.max(maxLen, len[b]);
+    }
+    if (first.dtype() == DType.INT64) {
+      return padLongs(sequences, len, maxLen, batchFirst, paddingValue, side);
     }
     Tensor all = batch == 1 ? first : Tensor.cat(sequences, 0); // (sum L_i, *)
     int width = rowWidth(first, 1);
@@ -224,6 +260,42 @@ public final class Packing {
       dims[d + 1] = first.size(d);
     }
     return RowGather.apply("PadSequenceBackward0", all, width, src, new Shape(dims), paddingValue);
+  }
+
+  /** {@link #padSequence} for int64 sequences (not differentiable, like PyTorch's integer tensors). */
+  private static Tensor padLongs(
+      List<Tensor> sequences, int[] len, int maxLen, boolean batchFirst, float paddingValue, PaddingSide side) {
+    long pad = (long) paddingValue;
+    if (pad != paddingValue) {
+      throw new IllegalArgumentException(
+          "pad_sequence: padding value " + paddingValue + " is not a whole number, so it cannot pad int64 sequences");
+    }
+    Tensor first = sequences.get(0);
+    int batch = sequences.size();
+    int width = rowWidth(first, 1);
+    long[] out = new long[maxLen * batch * width];
+    Arrays.fill(out, pad);
+    for (int b = 0; b < batch; b++) {
+      long[] src = sequences.get(b).toLongArray();
+      int shift = side == PaddingSide.LEFT ? maxLen - len[b] : 0;
+      for (int k = 0; k < len[b]; k++) {
+        int t = k + shift;
+        int row = batchFirst ? b * maxLen + t : t * batch + b;
+        System.arraycopy(src, k * width, out, row * width, width);
+      }
+    }
+    int[] dims = new int[first.dim() + 1];
+    dims[0] = batchFirst ? batch : maxLen;
+    dims[1] = batchFirst ? maxLen : batch;
+    for (int d = 1; d < first.dim(); d++) {
+      dims[d + 1] = first.size(d);
+    }
+    return Tensor.wrap(out, new Shape(dims), DType.INT64);
+  }
+
+  /** {@code pack_sequence(sequences)} with PyTorch's default {@code enforce_sorted=True}. */
+  public static PackedSequence packSequence(List<Tensor> sequences) {
+    return packSequence(sequences, true);
   }
 
   /** {@code pack_sequence(sequences, enforce_sorted)}: sequences of shape {@code (L_i, *)}. */

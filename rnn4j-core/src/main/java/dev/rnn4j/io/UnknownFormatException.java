@@ -1,0 +1,15 @@
+package dev.rnn4j.io;
+
+import java.io.IOException;
+
+/**
+ * A file that starts like none of the state-dict formats rnn4j reads (safetensors, {@code torch.save} zip or legacy).
+ * The message names the file and shows its first bytes.
+ */
+public final class UnknownFormatException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  public UnknownFormatException(String message) {
+    super(message);
+  }
+}
