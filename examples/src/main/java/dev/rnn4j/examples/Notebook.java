@@ -4,6 +4,7 @@ import dev.rnn4j.nn.Embedding;
 import dev.rnn4j.nn.Linear;
 import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.Lstm;
+import dev.rnn4j.nn.rnn.LstmOutput;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.nn.rnn.RnnOutput;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
@@ -51,7 +52,7 @@ public final class Notebook {
 
   public static void main(String[] args) {
     Expect.environment();
-    Generator gen = new Generator(0); // torch.manual_seed(0)
+    Generator.defaultGenerator().manualSeed(0); // torch.manual_seed(0): every constructor below draws from it
 
     // --- data preprocessing
     int vocabSize = 100;
@@ -99,17 +100,17 @@ public final class Notebook {
     int hiddenSize = 512;
     int numLayers = 1;
     int numDirs = 1;
-    Embedding embedding = new Embedding(vocabSize, embeddingSize, gen);
+    Embedding embedding = new Embedding(vocabSize, embeddingSize);
     Lstm lstm = new Lstm(RnnConfig.builder(embeddingSize, hiddenSize)
-        .numLayers(numLayers).bidirectional(numDirs > 1).build(), gen);
+        .numLayers(numLayers).bidirectional(numDirs > 1).build());
     int b = batch.size(0);
     Tensor h0 = Tensor.zeros(numLayers * numDirs, b, hiddenSize); // (num_layers * num_dirs, B, d_h)
     Tensor c0 = Tensor.zeros(numLayers * numDirs, b, hiddenSize); // (num_layers * num_dirs, B, d_h)
 
     // d_w: word embedding size
     Tensor batchEmb = embedding.forward(batch); // (B, L, d_w)
-    PackedSequence packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens, false, true);
-    RnnOutput<PackedSequence> lstmOut = lstm.forward(packedBatch, h0, c0);
+    PackedSequence packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens);
+    LstmOutput<PackedSequence> lstmOut = lstm.forward(packedBatch, h0, c0); // packed_outputs, (h_n, c_n)
     PackedSequence packedOutputs = lstmOut.output();
     Tensor hN = lstmOut.hN();
     Tensor cN = lstmOut.cN();
@@ -138,8 +139,8 @@ public final class Notebook {
 
     // --- GRU: no cell state; a language model whose greedy loop feeds each prediction back (no teacher forcing)
     Gru gru = new Gru(RnnConfig.builder(embeddingSize, hiddenSize)
-        .numLayers(numLayers).bidirectional(numDirs > 1).build(), gen);
-    Linear outputLayer = new Linear(hiddenSize, vocabSize, gen);
+        .numLayers(numLayers).bidirectional(numDirs > 1).build());
+    Linear outputLayer = new Linear(hiddenSize, vocabSize);
     Tensor inputId = batch.transpose(0, 1).select(0, 0); // batch.transpose(0, 1)[0, :], (B)
     Tensor hidden = Tensor.zeros(numLayers * numDirs, b, hiddenSize); // (1, B, d_h)
     for (int t = 0; t < maxLen; t++) {
@@ -148,7 +149,7 @@ public final class Notebook {
       hidden = step.hN();
       // V: vocab size
       Tensor output = outputLayer.forward(step.output()); // (1, B, V)
-      ValuesIndices top = output.max(-1, false); // probs, top_id = torch.max(output, dim=-1): (1, B) each
+      ValuesIndices top = output.max(-1); // probs, top_id = torch.max(output, dim=-1): (1, B) each
       Tensor probs = top.values();
       Tensor topId = top.indices();
       System.out.println("*".repeat(50));
@@ -160,9 +161,11 @@ public final class Notebook {
       expectShape("probs at step " + t, probs, 1, 10);
       expectShape("top_id at step " + t, topId, 1, 10);
       expectShape("hidden at step " + t, hidden, 1, 10, 512);
+      Expect.that(topId.contentEquals(output.argmax(-1)), "top_id at step " + t + " should be output.argmax(-1)");
       inputId = topId.squeeze(0); // (B)
       expectShape("next input_id at step " + t, inputId, 10);
-      for (long id : inputId.longData()) {
+      for (int i = 0; i < b; i++) {
+        long id = inputId.select(0, i).itemLong();
         Expect.that(id >= 0 && id < vocabSize, "top_id at step " + t + ": expected ids in [0, 100), got " + id);
       }
     }
@@ -172,12 +175,12 @@ public final class Notebook {
     numDirs = 2;
     double dropout = 0.1;
     Gru biGru = new Gru(RnnConfig.builder(embeddingSize, hiddenSize)
-        .numLayers(numLayers).dropout(dropout).bidirectional(numDirs > 1).build(), gen);
+        .numLayers(numLayers).dropout(dropout).bidirectional(numDirs > 1).build());
     // d_w: word embedding size, num_layers: number of layers, num_dirs: number of directions
     batchEmb = embedding.forward(batch); // (B, L, d_w)
     h0 = Tensor.zeros(numLayers * numDirs, b, hiddenSize); // (num_layers * num_dirs, B, d_h) = (4, B, d_h)
-    packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens, false, true);
-    RnnOutput<PackedSequence> biOut = biGru.forward(packedBatch, h0);
+    packedBatch = Packing.packPaddedSequence(batchEmb.transpose(0, 1), batchLens);
+    RnnOutput<PackedSequence> biOut = biGru.forward(packedBatch, h0); // packed_outputs, h_n: a GRU has no c_n
     packedOutputs = biOut.output();
     hN = biOut.hN();
     System.out.println(packedOutputs);
@@ -208,7 +211,7 @@ public final class Notebook {
 
   /** PyTorch's {@code print(t.shape)}: {@code torch.Size([20, 10, 512])}. */
   private static String size(Tensor t) {
-    return "torch.Size(" + t.shape() + ")";
+    return t.shape().toTorchString();
   }
 
   private static void expectShape(String what, Tensor t, int... dims) {
