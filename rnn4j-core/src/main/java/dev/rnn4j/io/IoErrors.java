@@ -33,6 +33,10 @@ public final class IoErrors {
         cause = "is a file, not a folder";
       } else if (e instanceof DirectoryNotEmptyException) {
         cause = "is a folder that is not empty";
+      } else if ("Not a directory".equals(reason)) {
+        cause = "a part of this path is a file, not a folder";
+      } else if ("Is a directory".equals(reason)) {
+        cause = "is a folder, not a file";
       } else {
         cause = reason != null ? reason.toLowerCase(Locale.ROOT) : e.getClass().getSimpleName();
       }
