@@ -305,6 +305,7 @@ final class TrainCommand implements Callable<Integer> {
         .setTaskName("train").setInitialMax(tc.steps()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
         .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(firstStep, java.time.Duration.ZERO).build();
     Trainer.Outcome outcome;
+    Trainer.NonFiniteException failed = null;
     StopSignals signals = StopSignals.install(System.err);
     try {
       Trainer.RunOptions ro = new Trainer.RunOptions(skipNonFinite,
@@ -342,16 +343,17 @@ final class TrainCommand implements Callable<Integer> {
         }
       }, ro);
     } catch (Trainer.NonFiniteException e) {
-      if (bar != null) {
-        bar.close();
-      }
-      drawChart(o);
-      throw e;
+      failed = e;
+      outcome = null;
     } finally {
       signals.close();
       if (bar != null) {
         bar.close();
       }
+    }
+    if (failed != null) { // the chart of the steps that were taken, then the error naming the step
+      drawChart(o);
+      throw failed;
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     o.printf("trained %d steps in %.1f s (%.0f tokens/s)%s%n", trainer.step() - firstStep, secs, tokens[0] / secs,

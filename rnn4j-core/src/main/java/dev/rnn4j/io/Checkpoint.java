@@ -160,6 +160,9 @@ public final class Checkpoint {
     for (int attempt = 0; ; attempt++) {
       Path d = resolve(dir);
       if (d == null || !Files.isDirectory(d)) {
+        if (d != null && attempt < 20) {
+          continue; // removed by a writer between the lookup and now: look again
+        }
         throw new NoSuchFileException(dir + " (no checkpoint directory there)");
       }
       try {
@@ -290,7 +293,17 @@ public final class Checkpoint {
   /** Points the link {@code link} at the sibling {@code target}: a new link renamed over the old one. */
   private static void pointAt(Path link, Path target) throws IOException {
     Path tmpLink = link.getParent().resolve("." + link.getFileName() + ".link-" + random());
-    Files.createSymbolicLink(tmpLink, target.getFileName()); // relative: the run directory can be moved
+    try {
+      Files.createSymbolicLink(tmpLink, target.getFileName()); // relative: the run directory can be moved
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      // A file system without symbolic links (or a user not allowed to make them): go without the link. Readers of
+      // dir then fall back to the newest version beside it (resolve), which is exactly what the link would name.
+      if (Files.exists(link, LinkOption.NOFOLLOW_LINKS) || !(e instanceof UnsupportedOperationException
+          || String.valueOf(e.getMessage()).matches("(?i).*(not supported|not permitted|privilege).*"))) {
+        throw e;
+      }
+      return;
+    }
     crashPoint("link-made");
     try {
       Files.move(tmpLink, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
