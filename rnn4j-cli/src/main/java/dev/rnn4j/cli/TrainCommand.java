@@ -267,6 +267,7 @@ final class TrainCommand implements Callable<Integer> {
       if (Checkpoint.exists(ck)) {
         throw new IllegalArgumentException(out + " already holds a run; pass --resume to continue it or choose another --out");
       }
+      Trainer.truncateMetrics(out.resolve("metrics.jsonl"), 0); // steps of a run that never saved are gone: a new log
       JsonObject source = data == null
           ? RunData.additionSource(digits, trainProblems, heldOut, seed)
           : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, checkBptt(bptt), 0.05, seed);
