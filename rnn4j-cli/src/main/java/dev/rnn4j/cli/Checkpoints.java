@@ -29,6 +29,11 @@ final class Checkpoints {
   }
 
   static Loaded load(Path dir) throws IOException {
+    return load(dir, false);
+  }
+
+  /** Loads the model; non-finite weights are refused unless {@code allowNonFinite}. */
+  static Loaded load(Path dir, boolean allowNonFinite) throws IOException {
     Path d = locate(dir);
     Checkpoint.Contents c = Checkpoint.read(d);
     LanguageModelConfig cfg;
@@ -48,6 +53,12 @@ final class Checkpoints {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("checkpoint " + d + " does not fit the " + cfg.modelType()
           + " model its config.json describes: " + e.getMessage().replace("\n\t", " ").replace('\n', ' '));
+    }
+    java.util.List<String> bad = dev.rnn4j.train.Trainer.nonFinite(c.model());
+    if (!bad.isEmpty() && !allowNonFinite) {
+      throw new IllegalArgumentException("checkpoint " + d + " holds non-finite weights (NaN or infinity in "
+          + bad.size() + " tensors: " + String.join(", ", bad.subList(0, Math.min(4, bad.size())))
+          + (bad.size() > 4 ? ", ..." : "") + "); its outputs would be meaningless. Pass --allow-nonfinite to use it anyway");
     }
     model.eval();
     return new Loaded(d, c, model, tok);

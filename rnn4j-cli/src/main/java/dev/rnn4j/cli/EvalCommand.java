@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.TextCorpus;
 import dev.rnn4j.cli.task.AdditionEval;
+import dev.rnn4j.data.Unknowns;
 import dev.rnn4j.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,12 +33,25 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
   int batchSize;
 
+  @Option(names = "--allow-nonfinite", description = "score a checkpoint even if its weights hold NaN or infinity")
+  boolean allowNonFinite;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    Checkpoints.Loaded l = Checkpoints.load(checkpoint);
+    if (maxLen < 1) {
+      throw new IllegalArgumentException("--max-len must be at least 1, got " + maxLen);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+    }
+    Checkpoints.Loaded l = Checkpoints.load(checkpoint, allowNonFinite);
     if (data != null) {
       String text = RunData.readUtf8(data);
+      Unknowns unknown = Unknowns.of(l.tokenizer(), text.replace("\r", "").replace("\n", ""));
+      if (!unknown.isEmpty()) {
+        out.println("note: " + unknown.describe() + "; each is scored as the <unk> token");
+      }
       List<int[]> seqs = TextCorpus.lines(text, l.tokenizer(), maxLen);
       if (seqs.isEmpty()) {
         throw new IllegalArgumentException("the corpus " + data + " is empty (no non-blank line)");

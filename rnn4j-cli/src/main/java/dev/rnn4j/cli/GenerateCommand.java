@@ -1,5 +1,6 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.data.Unknowns;
 import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.generate.DecodeOptions;
 import dev.rnn4j.generate.Decoder;
@@ -60,13 +61,22 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--allow-nonfinite", description = "use a checkpoint even if its weights hold NaN or infinity")
+  boolean allowNonFinite;
+
+  /** Continuations are generated as one batch: each holds its own state and output. */
+  static final int MAX_SAMPLES = 4096;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    if (numSamples < 1) {
-      throw new IllegalArgumentException("--num-samples must be at least 1, got " + numSamples);
+    if (numSamples < 1 || numSamples > MAX_SAMPLES) {
+      throw new IllegalArgumentException("--num-samples must be in [1, " + MAX_SAMPLES + "], got " + numSamples);
     }
-    Checkpoints.Loaded l = Checkpoints.load(checkpoint);
+    if (maxNewTokens < 0) {
+      throw new IllegalArgumentException("--max-new-tokens must be 0 or more, got " + maxNewTokens);
+    }
+    Checkpoints.Loaded l = Checkpoints.load(checkpoint, allowNonFinite);
     DecodeOptions o = switch (strategy) {
       case "greedy" -> DecodeOptions.greedy();
       case "sample" -> DecodeOptions.sample(temperature, topK, topP);
@@ -85,11 +95,10 @@ final class GenerateCommand implements Callable<Integer> {
       text = task.parse(prompt).prompt(); // the model reads zero-padded operands
     }
     int[] ids = l.tokenizer().encode(text);
-    for (int k = 0; k < ids.length; k++) {
-      if (ids[k] == Vocabulary.UNK_ID) {
-        throw new IllegalArgumentException("the prompt's token " + (k + 1) + " is not in the model's vocabulary of "
-            + l.tokenizer().vocabulary().size() + " tokens");
-      }
+    Unknowns unknown = Unknowns.of(l.tokenizer(), text);
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("the prompt has tokens the model never saw: " + unknown.describe()
+          + " (of " + l.tokenizer().vocabulary().size() + " tokens)");
     }
     int[] p = new int[ids.length + 1];
     p[0] = Vocabulary.BOS_ID;

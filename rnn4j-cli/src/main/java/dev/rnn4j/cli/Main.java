@@ -52,6 +52,9 @@ public final class Main implements Runnable {
             ex.printStackTrace(cmd.getErr());
           }
           String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          if (ex instanceof java.io.IOException io) {
+            msg = dev.rnn4j.io.IoErrors.describe(io);
+          }
           if (!(ex instanceof IllegalArgumentException
               || ex instanceof IllegalStateException
               || ex instanceof java.io.IOException)) {
@@ -79,6 +82,19 @@ public final class Main implements Runnable {
       Logger.getLogger("").setLevel(Level.WARNING);
       Logger.getLogger("dev.ludovic.netlib").setLevel(Level.WARNING);
     }
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (OutOfMemoryError e) {
+      System.err.println(outOfMemory(args.length > 0 ? args[0] : ""));
+      code = 2;
+    }
+    System.exit(code);
+  }
+
+  /** The one line an OutOfMemoryError becomes: the heap limit and how to raise it. */
+  static String outOfMemory(String command) {
+    return "rnn4j " + command + ": out of memory (the Java heap is at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
+        + " MB); give it more with RNN4J_JAVA_OPTS=-Xmx8g (or java -Xmx8g), or use a smaller --batch-size, --hidden-size or --max-len";
   }
 }

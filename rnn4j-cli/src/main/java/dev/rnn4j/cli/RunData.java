@@ -7,6 +7,7 @@ import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.Shuffle;
 import dev.rnn4j.data.TextCorpus;
 import dev.rnn4j.data.Tokenizer;
+import dev.rnn4j.data.Unknowns;
 import dev.rnn4j.data.WordTokenizer;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.cli.task.AdditionTask;
@@ -30,7 +31,14 @@ import java.util.Map;
  */
 record RunData(
     JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
-    BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
+    BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize,
+    Unknowns unknowns) {
+
+  RunData(
+      JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
+      BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
+    this(source, tokenizer, train, validation, trainStream, validationStream, task, heldOut, batchSize, null);
+  }
 
   /** The built-in task: {@code trainProblems} random problems, {@code heldOut} others kept apart. */
   static JsonObject additionSource(int digits, int trainProblems, int heldOut, long seed) {
@@ -44,8 +52,11 @@ record RunData(
   }
 
   /** {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of that many steps. */
-  static JsonObject textSource(Path file, String tokenizer, int maxLen, int bptt, double valFraction, long seed) {
+  static JsonObject textSource(Path file, String tokenizer, int maxLen, int bptt, double valFraction, long seed)
+      throws IOException {
+    checkReadable(file);
     JsonObject s = new JsonObject();
+    s.add("data", fingerprint(file));
     s.addProperty("bptt", bptt);
     s.addProperty("kind", "text");
     s.addProperty("file", file.toAbsolutePath().normalize().toString());
@@ -54,6 +65,47 @@ record RunData(
     s.addProperty("val_fraction", valFraction);
     s.addProperty("seed", seed);
     return s;
+  }
+
+  /** The size, modification time and CRC-32C of {@code file}: what tells a resumed run that its data changed. */
+  static JsonObject fingerprint(Path file) throws IOException {
+    JsonObject f = new JsonObject();
+    f.addProperty("size", Files.size(file));
+    f.addProperty("mtime_ms", Files.getLastModifiedTime(file).toMillis());
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    try (var in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        crc.update(buf, 0, n);
+      }
+    }
+    f.addProperty("crc32c", Long.toHexString(crc.getValue()));
+    return f;
+  }
+
+  /**
+   * Null if the training file of {@code source} is as it was when the run started, else what changed. Equal size
+   * and modification time count as unchanged; a touched file with the same size is hashed again.
+   */
+  static String dataChange(JsonObject source) throws IOException {
+    if (!source.has("data") || !source.has("file")) {
+      return null; // the built-in task, or a run from before fingerprints
+    }
+    Path file = Path.of(source.get("file").getAsString());
+    checkReadable(file);
+    JsonObject was = source.getAsJsonObject("data");
+    long size = Files.size(file);
+    if (size != was.get("size").getAsLong()) {
+      return file + " has changed since the run started (" + was.get("size").getAsLong() + " bytes then, " + size
+          + " now)";
+    }
+    if (Files.getLastModifiedTime(file).toMillis() == was.get("mtime_ms").getAsLong()) {
+      return null;
+    }
+    String crc = fingerprint(file).get("crc32c").getAsString();
+    return crc.equals(was.get("crc32c").getAsString()) ? null
+        : file + " has changed since the run started (same size, different content: CRC-32C " + was.get("crc32c")
+            .getAsString() + " then, " + crc + " now)";
   }
 
   /** Builds the data; {@code tokenizer} is the checkpoint's (resume, eval) or null to fit one on the data. */
@@ -71,6 +123,7 @@ record RunData(
     }
     Path file = Path.of(source.get("file").getAsString());
     String text = readUtf8(file);
+    Unknowns unknowns = tokenizer != null ? Unknowns.of(tokenizer, text) : null;
     String tk = source.get("tokenizer").getAsString();
     Tokenizer tok = tokenizer != null ? tokenizer
         : tk.equals("word") ? WordTokenizer.fit(text, 1, 50_000) : CharTokenizer.fit(text);
@@ -87,7 +140,7 @@ record RunData(
       int valColumns = Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
       BpttBatcher val = nVal >= 2 * valColumns && nVal >= 2
           ? new BpttBatcher(java.util.Arrays.copyOfRange(ids, nTrain, ids.length), valColumns, bptt) : null;
-      return new RunData(source, tok, null, null, train, val, null, null, batchSize);
+      return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns);
     }
     List<int[]> seqs = TextCorpus.lines(text, tok, source.get("max_len").getAsInt());
     if (seqs.isEmpty()) {
@@ -95,7 +148,8 @@ record RunData(
     }
     var split = Shuffle.trainValidation(seqs, source.get("val_fraction").getAsDouble(), new Generator(seed + 3));
     LengthBatcher val = split.validation().isEmpty() ? null : new LengthBatcher(split.validation(), batchSize);
-    return new RunData(source, tok, new LengthBatcher(split.train(), batchSize), val, null, null, null, null, batchSize);
+    return new RunData(
+        source, tok, new LengthBatcher(split.train(), batchSize), val, null, null, null, null, batchSize, unknowns);
   }
 
   private static LengthBatcher batcher(AdditionTask task, List<AdditionTask.Problem> problems, int batchSize) {
@@ -108,18 +162,33 @@ record RunData(
     return new LengthBatcher(seqs, from, batchSize);
   }
 
-  /** Reads a UTF-8 file; a missing file or invalid UTF-8 is an error naming the file. */
+  /**
+   * Reads a UTF-8 file without its byte-order mark; a missing, unreadable or folder path, or invalid UTF-8, is an
+   * error naming the file and the cause.
+   */
   static String readUtf8(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(file + " (no such file)");
-    }
+    checkReadable(file);
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      String s = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
           .toString();
+      return s.startsWith("\uFEFF") ? s.substring(1) : s; // a BOM marks the encoding; it is not text
     } catch (CharacterCodingException e) {
       throw new IOException(file + " is not valid UTF-8 text");
+    }
+  }
+
+  /** Throws an IOException saying why {@code file} cannot be read as a text file, if it cannot. */
+  static void checkReadable(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IOException(file + " is a folder, not a text file");
+    }
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file + " (no such file)");
+    }
+    if (!Files.isReadable(file)) {
+      throw new IOException(file + ": permission denied (cannot read it)");
     }
   }
 

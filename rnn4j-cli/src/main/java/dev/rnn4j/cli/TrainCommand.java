@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.rnn4j.data.Tokenizer;
 import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.generate.DecodeOptions;
@@ -11,11 +12,13 @@ import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.cli.task.AdditionTask;
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.train.RunLock;
 import dev.rnn4j.train.TrainConfig;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.util.Parallel;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -132,8 +135,22 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "checkpoint interval in steps, 0 = only at the end")
   int checkpointEvery;
 
-  @Option(names = "--resume", description = "continue the run in --out from its checkpoint (its saved settings are used)")
+  @Option(names = "--checkpoint-minutes", defaultValue = "10", description = "also checkpoint when this many minutes "
+      + "passed since the last one, 0 = off (default: ${DEFAULT-VALUE})")
+  double checkpointMinutes;
+
+  @Option(names = "--skip-nonfinite", defaultValue = "0", description = "skip up to this many batches whose loss or "
+      + "gradient norm is NaN or infinite (counted in metrics.jsonl); 0 = stop at the first (default)")
+  int skipNonFinite;
+
+  @Option(names = "--resume", description = "continue the run in --out from its newest checkpoint; --steps/--epochs, "
+      + "--lr, --min-lr, --clip, --eval-every, --checkpoint-every, --checkpoint-minutes, --skip-nonfinite may change, "
+      + "the model, tokenizer and data settings may not")
   boolean resume;
+
+  @Option(names = "--allow-data-change", description = "with --resume: accept a training file that changed since the "
+      + "run started")
+  boolean allowDataChange;
 
   @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step, as an interruption would; "
       + "continue later with --resume")
@@ -145,57 +162,125 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--samples", defaultValue = "5", description = "generations shown at the end (default: ${DEFAULT-VALUE})")
   int samples;
 
+  /** Options a resumed run may change: they are read from the command line, not from the checkpoint. */
+  private static final List<String> CHANGEABLE = List.of("--steps", "--epochs", "--lr", "--min-lr", "--clip",
+      "--eval-every", "--checkpoint-every");
+
+  /** Options fixed by the checkpoint: a different value on --resume is refused by name. */
+  private static final List<String> FIXED = List.of("--model", "--embedding-size", "--hidden-size", "--layers",
+      "--dropout", "--proj-size", "--tokenizer", "--max-len", "--bptt", "--digits", "--train-problems", "--held-out",
+      "--batch-size", "--optimizer", "--schedule", "--warmup", "--weight-decay", "--seed");
+
   @Override
   public Integer call() throws IOException {
     PrintWriter o = spec.commandLine().getOut();
+    checkRanges();
     if (threads != null) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-      }
       Parallel.setThreads(threads);
     }
+    if (out == null) {
+      if (resume) {
+        throw new IllegalArgumentException("--resume needs --out DIR, the run to continue");
+      }
+      out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out " + out + " is a file, not a folder");
+    }
+    if (resume && !Checkpoint.exists(out.resolve("checkpoint"))) {
+      throw new IllegalArgumentException("--resume: " + out + " has no checkpoint to continue from");
+    }
+    try (RunLock lock = RunLock.acquire(out)) {
+      return train(o);
+    }
+  }
+
+  private void checkRanges() {
+    if (threads != null && (threads < 1 || threads > 4096)) {
+      throw new IllegalArgumentException("--threads must be in [1, 4096], got " + threads);
+    }
+    if (steps != null && steps < 1) {
+      throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+    }
+    if (epochs != null && epochs < 1) {
+      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    }
+    if (steps != null && epochs != null) {
+      throw new IllegalArgumentException("give --steps or --epochs, not both");
+    }
+    if (stopAfter != null && stopAfter < 1) {
+      throw new IllegalArgumentException("--stop-after must be at least 1 (a step number), got " + stopAfter);
+    }
+    if (samples < 0 || samples > 1000) {
+      throw new IllegalArgumentException("--samples must be in [0, 1000], got " + samples);
+    }
+    if (evalEvery < 0) {
+      throw new IllegalArgumentException("--eval-every must be 0 (only at the end) or more steps, got " + evalEvery);
+    }
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("--checkpoint-every must be 0 (only at the end) or more steps, got " + checkpointEvery);
+    }
+    if (!(checkpointMinutes >= 0 && checkpointMinutes <= 1e6)) {
+      throw new IllegalArgumentException("--checkpoint-minutes must be in [0, 1000000] (0 = off), got " + checkpointMinutes);
+    }
+    if (skipNonFinite < 0) {
+      throw new IllegalArgumentException("--skip-nonfinite must be 0 (stop at the first) or more, got " + skipNonFinite);
+    }
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("--lr must be positive and finite, got " + lr);
+    }
+    if (allowDataChange && !resume) {
+      throw new IllegalArgumentException("--allow-data-change only applies with --resume");
+    }
+  }
+
+  private int train(PrintWriter o) throws IOException {
     RunData rd;
     LanguageModelConfig mc;
     TrainConfig tc;
     Checkpoint.Contents resumed = null;
+    Path ck = out.resolve("checkpoint");
     if (resume) {
-      if (out == null) {
-        throw new IllegalArgumentException("--resume needs --out DIR, the run to continue");
-      }
-      Path ck = out.resolve("checkpoint");
-      if (!Checkpoint.exists(ck)) {
-        throw new IllegalArgumentException("--resume: " + out + " has no checkpoint to continue from");
-      }
+      Checkpoint.recover(ck); // the newest complete version, leftovers of crashes removed
       resumed = Checkpoint.read(ck);
       mc = LanguageModelConfig.fromJson(resumed.config());
-      if (spec.commandLine().getParseResult().hasMatchedOption("--model") && !mc.modelType().equals(modelType.toLowerCase())) {
-        throw new IllegalArgumentException("--resume: the checkpoint in " + out + " is a " + mc.modelType()
-            + " model, but --model " + modelType + " was given");
-      }
       JsonObject st = resumed.trainerState();
-      tc = TrainConfig.fromJson(st.getAsJsonObject("train_config"));
-      rd = RunData.build(st.getAsJsonObject("extra"), Tokenizer.fromJson(resumed.vocabJson()), tc.batchSize());
-    } else {
-      if (out == null) {
-        out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      TrainConfig saved = TrainConfig.fromJson(st.getAsJsonObject("train_config"));
+      JsonObject source = st.getAsJsonObject("extra");
+      refuseFixedChanges(mc, saved, source);
+      String change = RunData.dataChange(source);
+      if (change != null) {
+        if (!allowDataChange) {
+          throw new IllegalArgumentException("--resume: " + change + "; pass --allow-data-change to continue on it anyway");
+        }
+        o.println("warning: " + change + " (continuing on it: --allow-data-change)");
+        source.add("data", RunData.fingerprint(Path.of(source.get("file").getAsString())));
       }
-      if (Checkpoint.exists(out.resolve("checkpoint"))) {
+      rd = RunData.build(source, Tokenizer.fromJson(resumed.vocabJson()), saved.batchSize());
+      tc = applyChanges(o, saved, rd);
+      List<String> bad = Trainer.nonFinite(resumed.model());
+      if (!bad.isEmpty()) {
+        o.println("warning: the checkpoint in " + out + " holds non-finite weights (" + String.join(", ", bad)
+            + "); the first step will stop on a non-finite loss");
+      }
+    } else {
+      if (Checkpoint.exists(ck)) {
         throw new IllegalArgumentException(out + " already holds a run; pass --resume to continue it or choose another --out");
       }
+      Trainer.truncateMetrics(out.resolve("metrics.jsonl"), 0); // steps of a run that never saved are gone: a new log
       JsonObject source = data == null
           ? RunData.additionSource(digits, trainProblems, heldOut, seed)
           : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, checkBptt(bptt), 0.05, seed);
       rd = RunData.build(source, null, batchSize);
       mc = new LanguageModelConfig(
           modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
-      int n = steps != null ? steps
-          : epochs != null ? epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().numChunks())
-          : 2000;
-      if (steps != null && epochs != null) {
-        throw new IllegalArgumentException("give --steps or --epochs, not both");
-      }
+      int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : 2000;
       tc = new TrainConfig(n, batchSize, optimizer, lr, weightDecay, schedule, warmup, minLr, clip, evalEvery,
           checkpointEvery, seed);
+    }
+    if (rd.unknowns() != null && !rd.unknowns().isEmpty()) {
+      o.println("warning: in " + rd.source().get("file").getAsString() + ", " + rd.unknowns().describe()
+          + "; they train and validate as <unk>");
     }
     Generator modelGen = new Generator(tc.seed());
     LanguageModel model = new LanguageModel(mc, modelGen);
@@ -214,19 +299,22 @@ final class TrainCommand implements Callable<Integer> {
         tc.seed(), out);
     o.flush();
 
-    List<double[]> trainCurve = new ArrayList<>();
-    List<double[]> valCurve = new ArrayList<>();
     long t0 = System.nanoTime();
     long[] tokens = {0};
     long firstStep = trainer.step();
     ProgressBar bar = noProgress ? null : new ProgressBarBuilder()
         .setTaskName("train").setInitialMax(tc.steps()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
         .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(firstStep, java.time.Duration.ZERO).build();
+    Trainer.Outcome outcome;
+    Trainer.NonFiniteException failed = null;
+    StopSignals signals = StopSignals.install(System.err);
     try {
-      trainer.run(stopAfter != null ? stopAfter : tc.steps(), new Trainer.Listener() {
+      Trainer.RunOptions ro = new Trainer.RunOptions(skipNonFinite,
+          checkpointMinutes > 0 ? java.time.Duration.ofMillis(Math.round(checkpointMinutes * 60_000)) : null,
+          signals::stopRequested, System::nanoTime);
+      outcome = trainer.run(stopAfter != null ? stopAfter : tc.steps(), new Trainer.Listener() {
         @Override
         public void onStep(Trainer.StepInfo s) {
-          trainCurve.add(new double[] {s.step(), s.loss()});
           tokens[0] += s.tokens();
           if (bar != null) {
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -237,29 +325,48 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onEval(long step, Map<String, Double> m) {
-          valCurve.add(new double[] {step, m.getOrDefault("val_loss", Double.NaN)});
           StringBuilder sb = new StringBuilder(String.format("step %d:", step));
           m.forEach((k, v) -> sb.append(String.format(" %s %.4f", k, v)));
+          line(sb.toString());
+        }
+
+        @Override
+        public void onSkip(long step, String what, int skipped) {
+          line(String.format("step %d: %s; batch skipped (%d of at most %d)", step, what, skipped, skipNonFinite));
+        }
+
+        private void line(String text) {
           if (bar != null) {
             System.err.print("\r");
           }
-          o.println(sb);
+          o.println(text);
           o.flush();
         }
-      });
+      }, ro);
+    } catch (Trainer.NonFiniteException e) {
+      failed = e;
+      outcome = null;
     } finally {
+      signals.close();
       if (bar != null) {
         bar.close();
       }
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    o.printf("trained %d steps in %.1f s (%.0f tokens/s)%n", trainer.step() - firstStep, secs, tokens[0] / secs);
-    try {
-      LossChart.write(out.resolve("loss.png"), trainCurve, valCurve);
-    } catch (IOException | RuntimeException | Error e) {
-      o.println("(no loss.png: " + e.getMessage() + ")");
+    if (failed != null) { // the chart of the steps that were taken, then the error naming the step
+      drawChart(o);
+      throw failed;
     }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    o.printf("trained %d steps in %.1f s (%.0f tokens/s)%s%n", trainer.step() - firstStep, secs, tokens[0] / secs,
+        trainer.skippedNonFinite() > 0 ? ", " + trainer.skippedNonFinite() + " non-finite batches skipped" : "");
+    drawChart(o);
     o.printf("wrote %s (checkpoint/, metrics.jsonl, loss.png)%n", out);
+    if (outcome == Trainer.Outcome.STOPPED) {
+      o.printf("%s: saved the checkpoint of step %d to %s; continue with: bin/rnn4j train --resume --out %s%n",
+          signals.name(), trainer.step(), ck, out);
+      o.flush();
+      return signals.exitCode();
+    }
     if (trainer.step() < tc.steps()) {
       o.printf("stopped at step %d of %d; continue with: bin/rnn4j train --resume --out %s%n", trainer.step(),
           tc.steps(), out);
@@ -267,6 +374,128 @@ final class TrainCommand implements Callable<Integer> {
     }
     showWhatItLearned(o, model, rd);
     return 0;
+  }
+
+  /** loss.png from the whole of metrics.jsonl, so a resumed run draws every step since the start. */
+  private void drawChart(PrintWriter o) {
+    try {
+      List<double[]> trainCurve = new ArrayList<>();
+      List<double[]> valCurve = new ArrayList<>();
+      for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+        JsonObject m;
+        try {
+          m = JsonParser.parseString(line).getAsJsonObject();
+        } catch (RuntimeException e) {
+          continue;
+        }
+        if (m.has("loss")) {
+          trainCurve.add(new double[] {m.get("step").getAsDouble(), m.get("loss").getAsDouble()});
+        }
+        if (m.has("val_loss")) {
+          valCurve.add(new double[] {m.get("step").getAsDouble(), m.get("val_loss").getAsDouble()});
+        }
+      }
+      LossChart.write(out.resolve("loss.png"), trainCurve, valCurve);
+    } catch (IOException | RuntimeException | Error e) {
+      o.println("(no loss.png: " + e.getMessage() + ")");
+    }
+  }
+
+  private static int epochSteps(RunData rd, int epochs) {
+    long n = (long) epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().numChunks());
+    if (n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("--epochs " + epochs + " makes " + n + " steps; at most " + Integer.MAX_VALUE);
+    }
+    return (int) n;
+  }
+
+  /** Refuses, by name, every option given with --resume that would change what the checkpoint fixed. */
+  private void refuseFixedChanges(LanguageModelConfig mc, TrainConfig saved, JsonObject source) {
+    CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+    boolean text = source.has("kind") && source.get("kind").getAsString().equals("text");
+    Map<String, Object> was = new java.util.LinkedHashMap<>();
+    was.put("--model", mc.modelType());
+    was.put("--embedding-size", mc.embeddingSize());
+    was.put("--hidden-size", mc.hiddenSize());
+    was.put("--layers", mc.numLayers());
+    was.put("--dropout", mc.dropout());
+    was.put("--proj-size", mc.projSize());
+    was.put("--batch-size", saved.batchSize());
+    was.put("--optimizer", saved.optimizer());
+    was.put("--schedule", saved.schedule());
+    was.put("--warmup", saved.warmupSteps());
+    was.put("--weight-decay", saved.weightDecay());
+    was.put("--seed", saved.seed());
+    if (text) {
+      was.put("--tokenizer", source.get("tokenizer").getAsString());
+      was.put("--max-len", source.get("max_len").getAsInt());
+      was.put("--bptt", source.has("bptt") ? source.get("bptt").getAsInt() : 0);
+    } else {
+      was.put("--digits", source.get("digits").getAsInt());
+      was.put("--train-problems", source.get("train_problems").getAsInt());
+      was.put("--held-out", source.get("held_out").getAsInt());
+    }
+    for (String name : FIXED) {
+      if (!pr.hasMatchedOption(name)) {
+        continue;
+      }
+      Object given = pr.matchedOption(name).getValue();
+      Object saved0 = was.get(name);
+      boolean same = saved0 != null && (given instanceof Number g && saved0 instanceof Number w
+          ? g.doubleValue() == w.doubleValue() : String.valueOf(given).equalsIgnoreCase(String.valueOf(saved0)));
+      if (!same) {
+        throw new IllegalArgumentException("--resume: " + name + " cannot change on a resumed run (the checkpoint has "
+            + (saved0 == null ? "no such setting" : String.valueOf(saved0)) + ", got " + given
+            + "); start a new run with another --out to change it");
+      }
+    }
+    if (pr.hasMatchedOption("--data")) {
+      String runFile = text ? source.get("file").getAsString() : null;
+      String given = data.toAbsolutePath().normalize().toString();
+      if (runFile == null) {
+        throw new IllegalArgumentException("--resume: --data cannot be given, the run in " + out
+            + " trains on the built-in task");
+      }
+      if (!given.equals(runFile)) {
+        throw new IllegalArgumentException("--resume: --data cannot change on a resumed run (the run trains on "
+            + runFile + ", got " + given + ")");
+      }
+    }
+  }
+
+  /** The saved train config with the changeable options given on the command line applied, each change listed. */
+  private TrainConfig applyChanges(PrintWriter o, TrainConfig t, RunData rd) {
+    CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+    int n = pr.hasMatchedOption("--steps") ? steps
+        : pr.hasMatchedOption("--epochs") ? epochSteps(rd, epochs) : t.steps();
+    TrainConfig c = new TrainConfig(n, t.batchSize(), t.optimizer(),
+        pr.hasMatchedOption("--lr") ? lr : t.lr(), t.weightDecay(), t.schedule(), t.warmupSteps(),
+        pr.hasMatchedOption("--min-lr") ? minLr : t.minLr(), pr.hasMatchedOption("--clip") ? clip : t.clip(),
+        pr.hasMatchedOption("--eval-every") ? evalEvery : t.evalEvery(),
+        pr.hasMatchedOption("--checkpoint-every") ? checkpointEvery : t.checkpointEvery(), t.seed());
+    List<String> changes = new ArrayList<>();
+    change(changes, "steps", t.steps(), c.steps());
+    change(changes, "lr", t.lr(), c.lr());
+    change(changes, "min-lr", t.minLr(), c.minLr());
+    change(changes, "clip", t.clip(), c.clip());
+    change(changes, "eval-every", t.evalEvery(), c.evalEvery());
+    change(changes, "checkpoint-every", t.checkpointEvery(), c.checkpointEvery());
+    if (!changes.isEmpty()) {
+      o.println("resume: changed " + String.join(", ", changes)
+          + (c.steps() != t.steps() && !c.schedule().equals("constant") ? " (the " + c.schedule()
+              + " schedule now ends at step " + c.steps() + ")" : ""));
+    }
+    return c;
+  }
+
+  private static void change(List<String> changes, String name, double was, double now) {
+    if (was != now) {
+      changes.add(name + " " + fmt(was) + " -> " + fmt(now));
+    }
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
   }
 
   private static int checkBptt(int n) {

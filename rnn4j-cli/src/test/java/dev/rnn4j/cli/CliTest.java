@@ -174,7 +174,7 @@ class CliTest {
   @Test
   void checkpointOfAnotherModelType() throws IOException {
     assertOneLineError(run("train", "--resume", "--out", textRun.toString(), "--model", "lstm"),
-        "is a gru model, but --model lstm was given");
+        "--model cannot change on a resumed run (the checkpoint has gru, got lstm)");
     // a checkpoint whose config.json says lstm while its weights are a GRU's
     Path copy = tmp.resolve("mislabelled");
     Files.createDirectories(copy);

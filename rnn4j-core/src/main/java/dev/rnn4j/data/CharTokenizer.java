@@ -39,6 +39,13 @@ public final class CharTokenizer implements Tokenizer {
   }
 
   @Override
+  public List<String> pieces(String text) {
+    List<String> out = new ArrayList<>();
+    text.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
+    return out;
+  }
+
+  @Override
   public String piece(int id) {
     return Vocabulary.isSpecial(id) ? "" : vocab.token(id);
   }

@@ -1,7 +1,6 @@
 package dev.rnn4j.data;
 
 import dev.rnn4j.tensor.Generator;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -49,7 +48,10 @@ public final class LengthBatcher {
     return (sequences.size() + batchSize - 1) / batchSize;
   }
 
-  /** One epoch of batches, drawing every random choice from {@code gen}. */
+  /**
+   * One epoch of batches, drawing every random choice from {@code gen} now. The batches themselves are built lazily,
+   * one per {@code get}, so an epoch costs an index per sequence rather than every batch's tensors at once.
+   */
   public List<SequenceBatch> epoch(Generator gen) {
     int n = sequences.size();
     Integer[] order = new Integer[n];
@@ -58,23 +60,32 @@ public final class LengthBatcher {
       order[i] = perm[i];
     }
     Arrays.sort(order, (a, b) -> sequences.get(b).length - sequences.get(a).length); // stable: longest first
-    List<SequenceBatch> batches = new ArrayList<>();
-    for (int lo = 0; lo < n; lo += batchSize) {
-      int hi = Math.min(n, lo + batchSize);
-      int[][] seqs = new int[hi - lo][];
-      int[] src = new int[hi - lo];
-      for (int i = lo; i < hi; i++) {
-        src[i - lo] = order[i];
-        seqs[i - lo] = sequences.get(order[i]);
+    int[] batchOrder = Shuffle.permutation(numBatches(), gen);
+    return lazyBatches(order, batchOrder);
+  }
+
+  /** Batch {@code batchOrder[i]} of the sequences in {@code order}, cut into {@code batchSize} runs, built on demand. */
+  private List<SequenceBatch> lazyBatches(Integer[] order, int[] batchOrder) {
+    int n = order.length;
+    return new java.util.AbstractList<>() {
+      @Override
+      public SequenceBatch get(int i) {
+        int lo = batchOrder[i] * batchSize;
+        int hi = Math.min(n, lo + batchSize);
+        int[][] seqs = new int[hi - lo][];
+        int[] src = new int[hi - lo];
+        for (int k = lo; k < hi; k++) {
+          src[k - lo] = order[k];
+          seqs[k - lo] = sequences.get(order[k]);
+        }
+        return SequenceBatch.of(seqs, lossFromOf(src), src);
       }
-      batches.add(SequenceBatch.of(seqs, lossFromOf(src), src));
-    }
-    int[] batchOrder = Shuffle.permutation(batches.size(), gen);
-    List<SequenceBatch> out = new ArrayList<>(batches.size());
-    for (int i : batchOrder) {
-      out.add(batches.get(i));
-    }
-    return out;
+
+      @Override
+      public int size() {
+        return batchOrder.length;
+      }
+    };
   }
 
   private int[] lossFromOf(int[] src) {
@@ -88,7 +99,7 @@ public final class LengthBatcher {
     return out;
   }
 
-  /** All sequences in fixed batches, no shuffling (for evaluation). */
+  /** All sequences in fixed batches, no shuffling (for evaluation), each built when it is read. */
   public List<SequenceBatch> inOrder() {
     int n = sequences.size();
     Integer[] order = new Integer[n];
@@ -96,17 +107,10 @@ public final class LengthBatcher {
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> sequences.get(b).length - sequences.get(a).length);
-    List<SequenceBatch> out = new ArrayList<>();
-    for (int lo = 0; lo < n; lo += batchSize) {
-      int hi = Math.min(n, lo + batchSize);
-      int[][] seqs = new int[hi - lo][];
-      int[] src = new int[hi - lo];
-      for (int i = lo; i < hi; i++) {
-        src[i - lo] = order[i];
-        seqs[i - lo] = sequences.get(order[i]);
-      }
-      out.add(SequenceBatch.of(seqs, lossFromOf(src), src));
+    int[] identity = new int[numBatches()];
+    for (int i = 0; i < identity.length; i++) {
+      identity[i] = i;
     }
-    return out;
+    return lazyBatches(order, identity);
   }
 }

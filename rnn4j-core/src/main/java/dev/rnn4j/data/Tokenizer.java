@@ -13,6 +13,9 @@ public interface Tokenizer {
   /** Ids of {@code text}'s tokens (unknown tokens become {@code <unk>}); no {@code <bos>}/{@code <eos>} added. */
   int[] encode(String text);
 
+  /** The token strings of {@code text}, before any lookup in the vocabulary (so unknown ones keep their text). */
+  List<String> pieces(String text);
+
   /** The text of one token id as it appears in output; special tokens give the empty string. */
   String piece(int id);
 

@@ -57,6 +57,11 @@ public final class WordTokenizer implements Tokenizer {
   }
 
   @Override
+  public List<String> pieces(String text) {
+    return split(text);
+  }
+
+  @Override
   public String piece(int id) {
     return Vocabulary.isSpecial(id) ? "" : vocab.token(id);
   }

@@ -21,6 +21,15 @@ import java.util.function.IntFunction;
  * (emitted; needs {@code pieces} to turn ids into text), or after {@code maxNewTokens} tokens.
  */
 public final class DecodeOptions {
+  /** Below this, {@code logit / temperature} can overflow a double: greedy decoding is the limit anyway. */
+  public static final double MIN_TEMPERATURE = 1e-6;
+
+  public static final double MAX_TEMPERATURE = 1e6;
+
+  /** Beam search keeps {@code width} states and scores {@code width * vocab} candidates a step. */
+  public static final int MAX_BEAM_WIDTH = 1024;
+
+  public static final double MAX_LENGTH_PENALTY = 100;
   /** How the next token is chosen. */
   public enum Strategy {
     GREEDY,
@@ -112,8 +121,9 @@ public final class DecodeOptions {
     if (maxNewTokens < 0) {
       throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
     }
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+    if (!(temperature >= MIN_TEMPERATURE && temperature <= MAX_TEMPERATURE)) {
+      throw new IllegalArgumentException("temperature must be in [" + MIN_TEMPERATURE + ", " + MAX_TEMPERATURE
+          + "] (use greedy decoding for temperature 0), got " + temperature);
     }
     if (topK < 0) {
       throw new IllegalArgumentException("top-k must be >= 0 (0 = off), got " + topK);
@@ -121,8 +131,12 @@ public final class DecodeOptions {
     if (!(topP > 0 && topP <= 1)) {
       throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
     }
-    if (beamWidth < 1) {
-      throw new IllegalArgumentException("beam width must be >= 1, got " + beamWidth);
+    if (beamWidth < 1 || beamWidth > MAX_BEAM_WIDTH) {
+      throw new IllegalArgumentException("beam width must be in [1, " + MAX_BEAM_WIDTH + "], got " + beamWidth);
+    }
+    if (!(Math.abs(lengthPenalty) <= MAX_LENGTH_PENALTY)) {
+      throw new IllegalArgumentException("length penalty must be a number in [-" + MAX_LENGTH_PENALTY + ", "
+          + MAX_LENGTH_PENALTY + "], got " + lengthPenalty);
     }
     if (eosId < -1 || eosId >= vocabSize) {
       throw new IllegalArgumentException("end token id must be -1 (none) or in [0, " + vocabSize + "), got " + eosId);

@@ -125,6 +125,19 @@ final class Sampling {
         }
       }
     }
+    if (last < 0) { // every probability NaN or zero: the logits held NaN or infinities
+      throw new IllegalStateException("cannot sample: the model's logits are not finite (" + firstNonFinite(x, off, v)
+          + "); its weights are probably not finite");
+    }
     return last; // rounding left u above the final cumulative sum
+  }
+
+  private static String firstNonFinite(float[] x, int off, int v) {
+    for (int k = 0; k < v; k++) {
+      if (!Float.isFinite(x[off + k])) {
+        return "logit " + k + " is " + x[off + k];
+      }
+    }
+    return "no finite probability mass";
   }
 }

@@ -21,7 +21,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -347,9 +346,7 @@ public final class SafeTensors {
     int pad = (8 - json.length % 8) % 8; // align the data section to 8 bytes, as the reference writer does
     byte[] padded = Arrays.copyOf(json, json.length + pad);
     Arrays.fill(padded, json.length, padded.length, (byte) ' ');
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    Path tmp = AtomicFiles.sibling(file);
     try {
       try (FileChannel fc = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         WritableByteChannel ch = wrap.apply(fc);
@@ -361,18 +358,9 @@ public final class SafeTensors {
         }
         fc.force(true);
       }
-      moveAtomically(tmp, file);
+      AtomicFiles.replace(tmp, file);
     } finally {
       Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Moves {@code tmp} over {@code target}, atomically where the file system allows. */
-  static void moveAtomically(Path tmp, Path target) throws IOException {
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

@@ -32,9 +32,7 @@ public final class TorchSave {
 
   /** Writes {@code tensors} (float32, int64 or bool) to {@code file} in PyTorch's zip format. */
   public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    Path tmp = AtomicFiles.sibling(file);
     try {
       try (CountingStream count = new CountingStream(Files.newOutputStream(tmp));
           ZipOutputStream zip = new ZipOutputStream(count)) {
@@ -46,7 +44,7 @@ public final class TorchSave {
         put(zip, count, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         put(zip, count, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
       }
-      SafeTensors.moveAtomically(tmp, file);
+      AtomicFiles.replace(tmp, file);
     } finally {
       Files.deleteIfExists(tmp);
     }

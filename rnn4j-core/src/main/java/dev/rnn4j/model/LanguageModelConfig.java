@@ -40,6 +40,15 @@ public record LanguageModelConfig(
     if (projSize >= hiddenSize) {
       throw new IllegalArgumentException("projSize has to be smaller than hiddenSize " + hiddenSize + ", got " + projSize);
     }
+    int gates = modelType.equals("lstm") ? 4 : modelType.equals("gru") ? 3 : 1;
+    long out = projSize > 0 ? projSize : hiddenSize;
+    long largest = Math.max(Math.max((long) vocabSize * embeddingSize, (long) vocabSize * out),
+        (long) gates * hiddenSize * Math.max(Math.max(embeddingSize, hiddenSize), out));
+    if (largest > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a " + modelType + " with vocabulary " + vocabSize + ", embedding "
+          + embeddingSize + " and hidden size " + hiddenSize + " needs a weight of " + largest + " elements; at most "
+          + (Integer.MAX_VALUE - 8) + " fit in one tensor (lower the sizes)");
+    }
   }
 
   private static void positive(String what, int v) {

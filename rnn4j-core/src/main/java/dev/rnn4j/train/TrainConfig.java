@@ -30,11 +30,27 @@ public record TrainConfig(
     if (!schedule.matches("cosine|constant|step")) {
       throw new IllegalArgumentException("schedule must be cosine, constant or step, got '" + schedule + "'");
     }
-    if (!(lr > 0)) {
-      throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
     }
-    if (warmupSteps < 0 || !(clip >= 0) || !(minLr >= 0) || !(weightDecay >= 0)) {
-      throw new IllegalArgumentException("warm-up, clip, min-lr and weight decay must be non-negative");
+    finiteNonNegative("min-lr", minLr);
+    finiteNonNegative("clip", clip);
+    finiteNonNegative("weight decay", weightDecay);
+    if (warmupSteps < 0) {
+      throw new IllegalArgumentException("warm-up must be 0 or more steps, got " + warmupSteps);
+    }
+    if (evalEvery < 0) {
+      throw new IllegalArgumentException("eval-every must be 0 (only at the end) or more steps, got " + evalEvery);
+    }
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException(
+          "checkpoint-every must be 0 (only at the end) or more steps, got " + checkpointEvery);
+    }
+  }
+
+  private static void finiteNonNegative(String what, double v) {
+    if (!(v >= 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(what + " must be finite and non-negative, got " + v);
     }
   }
 

@@ -23,11 +23,15 @@ import dev.rnn4j.optim.Sgd;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,59 @@ public final class Trainer {
     default void onStep(StepInfo info) {}
 
     default void onEval(long step, Map<String, Double> metrics) {}
+
+    /** A batch whose loss or gradient norm was not finite was skipped (only with a skip limit above 0). */
+    default void onSkip(long step, String what, int skippedSoFar) {}
+
+    /** A checkpoint of {@code step} is in place at {@code dir}. */
+    default void onCheckpoint(long step, Path dir) {}
+  }
+
+  /**
+   * How one call of {@link #run} behaves, besides the train config: how many batches with a non-finite loss or
+   * gradient norm may be skipped (0: the first one stops the run), how often a checkpoint is written by time, when
+   * to stop early (polled at every step boundary, e.g. set by a signal handler), and the clock.
+   */
+  public record RunOptions(int skipNonFinite, Duration checkpointInterval, BooleanSupplier stopRequested, LongSupplier nanoClock) {
+    public RunOptions {
+      if (skipNonFinite < 0) {
+        throw new IllegalArgumentException("the non-finite skip limit must be 0 or more, got " + skipNonFinite);
+      }
+      if (checkpointInterval != null && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
+        throw new IllegalArgumentException("the checkpoint interval must be positive or null (none), got " + checkpointInterval);
+      }
+    }
+
+    /** Stop at the first non-finite batch, checkpoints by step only, never stopped early. */
+    public static RunOptions defaults() {
+      return new RunOptions(0, null, () -> false, System::nanoTime);
+    }
+  }
+
+  /** How {@link #run} ended; every outcome has a checkpoint of {@link #step()} in place. */
+  public enum Outcome {
+    /** reached the step it was asked to reach */
+    DONE,
+    /** {@link RunOptions#stopRequested} said stop */
+    STOPPED
+  }
+
+  /**
+   * A loss, gradient norm or weights that are not finite: the run stops before they reach an optimizer step or a
+   * checkpoint. The message names the step and the last good checkpoint.
+   */
+  public static final class NonFiniteException extends IllegalStateException {
+    private final long step;
+
+    NonFiniteException(long step, String message) {
+      super(message);
+      this.step = step;
+    }
+
+    /** The step at which the non-finite value appeared (1-based, as the metrics count). */
+    public long step() {
+      return step;
+    }
   }
 
   /** One optimizer step's numbers. */
@@ -80,6 +137,8 @@ public final class Trainer {
   private int batchInEpoch;
   private long[] epochStartRng;
   private List<SequenceBatch> epochBatches;
+  private int skippedNonFinite; // batches skipped over the whole run, kept in the checkpoint
+  private long checkpointStep = -1; // the step of the last checkpoint written or resumed from, -1: none
 
   /**
    * @param modelGen the generator the model was built with (it also drives dropout)
@@ -147,12 +206,23 @@ public final class Trainer {
 
   /** Trains until {@code untilStep} (at most the configured steps), then writes a checkpoint. */
   public void run(long untilStep, Listener listener) throws IOException {
+    run(untilStep, listener, RunOptions.defaults());
+  }
+
+  /**
+   * Trains until {@code untilStep} (at most the configured steps) or until {@code options} asks to stop, then writes
+   * a checkpoint. Each step's loss and gradient norm are checked before the optimizer step: a non-finite one skips the
+   * batch while {@link RunOptions#skipNonFinite} allows, else throws {@link NonFiniteException} with nothing stepped or
+   * saved. Each metrics line is written whole by one write and flushed.
+   */
+  public Outcome run(long untilStep, Listener listener, RunOptions options) throws IOException {
     long end = Math.min(untilStep, cfg.steps());
     Listener l = listener == null ? new Listener() {} : listener;
     List<Tensor> params = model.parameters();
     Files.createDirectories(outDir);
-    try (Writer metrics = Files.newBufferedWriter(
-        outDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+    Path metricsFile = outDir.resolve("metrics.jsonl");
+    long lastSave = options.nanoClock().getAsLong();
+    try (OutputStream metrics = Files.newOutputStream(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       while (step < end) {
         Tensor logits; // (N, V)
         Tensor targets; // (N)
@@ -161,11 +231,13 @@ public final class Trainer {
         opt.setLr(lr);
         model.train();
         opt.zeroGrad();
+        LanguageModel.State carriedBefore = carried;
         if (stream != null) {
           if (batchInEpoch == stream.numChunks()) {
             epoch++;
             batchInEpoch = 0;
             carried = null; // a new pass starts from zeros
+            carriedBefore = null;
           }
           BpttBatcher.Chunk c = stream.chunk(batchInEpoch++);
           LanguageModel.PackedOutput out = model.forwardFull(c.inputs(), carried); // rows time-major, as targets
@@ -188,11 +260,39 @@ public final class Trainer {
           numTokens = batch.numTokens();
         }
         Tensor loss = Losses.crossEntropy(logits, targets, Vocabulary.PAD_ID, Reduction.MEAN, 0);
-        loss.backward();
-        double norm = cfg.clip() > 0 ? GradClip.clipGradNorm(params, cfg.clip(), 2) : Double.NaN;
+        double lossValue = loss.item();
+        String bad = null;
+        double norm = Double.NaN;
+        if (!Double.isFinite(lossValue)) {
+          bad = "the loss is " + lossValue;
+        } else {
+          loss.backward();
+          norm = cfg.clip() > 0 ? GradClip.clipGradNorm(params, cfg.clip(), 2) : Double.NaN;
+          double checked = cfg.clip() > 0 ? norm : gradNorm(params);
+          if (!Double.isFinite(checked)) {
+            bad = "the gradient norm is " + checked;
+          }
+        }
+        if (bad != null) {
+          if (skippedNonFinite >= options.skipNonFinite()) {
+            throw new NonFiniteException(step + 1, "step " + (step + 1) + ": " + bad + "; no optimizer step was taken "
+                + "and no checkpoint written. " + lastGood() + (options.skipNonFinite() > 0
+                    ? " " + skippedNonFinite + " batches were already skipped, the limit of --skip-nonfinite."
+                    : " Lower the learning rate, keep gradient clipping on, or skip such batches with --skip-nonfinite N."));
+          }
+          skippedNonFinite++;
+          carried = carriedBefore; // the skipped chunk's state is as suspect as its loss
+          opt.zeroGrad();
+          JsonObject skip = new JsonObject();
+          skip.addProperty("step", step + 1);
+          skip.addProperty("skipped_nonfinite", bad);
+          writeLine(metrics, metricsFile, skip);
+          l.onSkip(step + 1, bad, skippedNonFinite);
+          continue;
+        }
         opt.step();
         step++;
-        StepInfo info = new StepInfo(step, cfg.steps(), loss.item(), numTokens, lr, norm);
+        StepInfo info = new StepInfo(step, cfg.steps(), lossValue, numTokens, lr, norm);
         JsonObject line = new JsonObject();
         line.addProperty("step", step);
         line.addProperty("loss", info.loss());
@@ -201,22 +301,85 @@ public final class Trainer {
         if (!Double.isNaN(norm)) {
           line.addProperty("grad_norm", norm);
         }
-        metrics.write(line + "\n");
+        writeLine(metrics, metricsFile, line);
         l.onStep(info);
         if ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || step == cfg.steps()) {
           Map<String, Double> m = evaluate();
           JsonObject e = new JsonObject();
           e.addProperty("step", step);
           m.forEach(e::addProperty);
-          metrics.write(e + "\n");
-          metrics.flush();
+          writeLine(metrics, metricsFile, e);
           l.onEval(step, m);
         }
-        if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == end) {
-          metrics.flush();
-          saveCheckpoint(outDir.resolve("checkpoint"));
+        boolean stop = options.stopRequested().getAsBoolean();
+        long now = options.nanoClock().getAsLong();
+        boolean byTime = options.checkpointInterval() != null && now - lastSave >= options.checkpointInterval().toNanos();
+        if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == end || stop || byTime) {
+          Path dir = outDir.resolve("checkpoint");
+          saveCheckpoint(dir);
+          lastSave = options.nanoClock().getAsLong();
+          l.onCheckpoint(step, dir);
+        }
+        if (stop && step < end) {
+          return Outcome.STOPPED;
         }
       }
+    }
+    return Outcome.DONE;
+  }
+
+  /** Batches skipped so far because their loss or gradient norm was not finite. */
+  public int skippedNonFinite() {
+    return skippedNonFinite;
+  }
+
+  private String lastGood() {
+    return checkpointStep < 0 ? "There is no checkpoint of this run yet."
+        : "The last good checkpoint is " + outDir.resolve("checkpoint") + " (step " + checkpointStep + ").";
+  }
+
+  /** The global 2-norm of the gradients, for the finiteness check when clipping is off (gradients unchanged). */
+  private static double gradNorm(List<Tensor> params) {
+    double s = 0;
+    for (Tensor p : params) {
+      Tensor g = p.grad();
+      if (g != null) {
+        for (float v : g.data()) {
+          s += (double) v * v;
+        }
+      }
+    }
+    return Math.sqrt(s);
+  }
+
+  private static boolean allFinite(Map<String, Tensor> tensors, List<String> bad) {
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      if (e.getValue().dtype() == dev.rnn4j.tensor.DType.FLOAT32) {
+        for (float v : e.getValue().data()) {
+          if (!Float.isFinite(v)) {
+            bad.add(e.getKey());
+            break;
+          }
+        }
+      }
+    }
+    return bad.isEmpty();
+  }
+
+  /** The names of the float tensors of {@code tensors} that hold a NaN or an infinity (empty: all finite). */
+  public static List<String> nonFinite(Map<String, Tensor> tensors) {
+    List<String> bad = new ArrayList<>();
+    allFinite(tensors, bad);
+    return bad;
+  }
+
+  /** One metrics line, written whole by a single write and flushed, so a crash leaves no torn line. */
+  private void writeLine(OutputStream metrics, Path file, JsonObject line) throws IOException {
+    try {
+      metrics.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      metrics.flush();
+    } catch (IOException e) {
+      throw new IOException("writing " + file + " at step " + step + ": " + dev.rnn4j.io.IoErrors.describe(e), e);
     }
   }
 
@@ -273,9 +436,23 @@ public final class Trainer {
     return new double[] {total / Math.max(1, tokens), tokens};
   }
 
-  /** Writes model, config, vocabulary, optimizer and trainer state to {@code dir}, atomically. */
+  /**
+   * Writes model, config, vocabulary, optimizer and trainer state to {@code dir}, atomically (NOTE [checkpoint swap]
+   * in {@link Checkpoint}). Weights or optimizer state that are not finite are never written: that throws
+   * {@link NonFiniteException} and the previous checkpoint stays.
+   */
   public void saveCheckpoint(Path dir) throws IOException {
+    Map<String, Tensor> weights = model.stateDict();
+    Map<String, Tensor> optState = opt.stateDict();
+    List<String> bad = nonFinite(weights);
+    bad.addAll(nonFinite(optState));
+    if (!bad.isEmpty()) {
+      throw new NonFiniteException(step, "step " + step + ": " + bad.size() + " tensors are not finite ("
+          + String.join(", ", bad.subList(0, Math.min(4, bad.size()))) + (bad.size() > 4 ? ", ..." : "")
+          + "); no checkpoint written. " + lastGood() + " Lower the learning rate or keep gradient clipping on.");
+    }
     JsonObject state = new JsonObject();
+    state.addProperty("skipped_nonfinite", skippedNonFinite);
     state.addProperty("step", step);
     state.addProperty("epoch", epoch);
     state.addProperty("batch_in_epoch", batchInEpoch);
@@ -289,15 +466,20 @@ public final class Trainer {
       }
     }
     state.add("extra", extraState);
-    Checkpoint.write(dir, new Checkpoint.Contents(
-        model.stateDict(), model.config().toJson(), tokenizer.toJson(), opt.stateDict(), state));
+    try {
+      Checkpoint.write(dir, new Checkpoint.Contents(weights, model.config().toJson(), tokenizer.toJson(), optState, state));
+    } catch (IOException e) {
+      throw new IOException("writing the checkpoint of step " + step + " to " + dir + ": "
+          + dev.rnn4j.io.IoErrors.describe(e) + ". " + lastGood(), e);
+    }
+    checkpointStep = step;
   }
 
   /**
    * Continues from a checkpoint written by {@link #saveCheckpoint}: loads parameters, optimizer state, generators and
    * the position in the epoch. The trainer must be built with the same model configuration, data and train config.
    */
-  public void resume(Checkpoint.Contents c) {
+  public void resume(Checkpoint.Contents c) throws IOException {
     LanguageModelConfig saved = LanguageModelConfig.fromJson(c.config());
     if (!saved.equals(model.config())) {
       throw new IllegalArgumentException(
@@ -309,9 +491,12 @@ public final class Trainer {
     step = s.get("step").getAsLong();
     epoch = s.get("epoch").getAsInt();
     batchInEpoch = s.get("batch_in_epoch").getAsInt();
+    skippedNonFinite = s.has("skipped_nonfinite") ? s.get("skipped_nonfinite").getAsInt() : 0;
+    checkpointStep = step;
     epochStartRng = toLongs(s.getAsJsonArray("epoch_start_rng"));
     modelGen.restore(toLongs(s.getAsJsonArray("model_rng")));
     dataGen.restore(epochStartRng);
+    truncateMetrics(outDir.resolve("metrics.jsonl"), step);
     if (stream != null) {
       if (batchInEpoch > stream.numChunks()) {
         throw new IllegalArgumentException("the checkpoint's position in the stream does not fit this data");
@@ -326,6 +511,47 @@ public final class Trainer {
     epochBatches = train.epoch(dataGen); // the same epoch as before the interruption; continue at batchInEpoch
     if (batchInEpoch > epochBatches.size()) {
       throw new IllegalArgumentException("the checkpoint's position in the epoch does not fit this data");
+    }
+  }
+
+  /**
+   * Cuts {@code metrics.jsonl} back to what the checkpoint of {@code step} had seen: every whole line whose step is at
+   * most {@code step} stays, later lines and a torn last line (a crash mid-write) go. Rewritten atomically.
+   */
+  public static void truncateMetrics(Path file, long step) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    StringBuilder kept = new StringBuilder();
+    int from = 0;
+    boolean changed = false;
+    for (int nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+      if (nl < 0) {
+        changed |= from < text.length(); // a torn last line
+        break;
+      }
+      String line = text.substring(from, nl);
+      from = nl + 1;
+      long s = lineStep(line);
+      if (s >= 0 && s <= step) {
+        kept.append(line).append('\n');
+      } else {
+        changed = true;
+      }
+    }
+    if (changed) {
+      dev.rnn4j.io.AtomicFiles.write(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The step of one metrics line, or -1 if it is not a whole JSON object with a step. */
+  private static long lineStep(String line) {
+    try {
+      JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+      return o.has("step") ? o.get("step").getAsLong() : -1;
+    } catch (RuntimeException e) {
+      return -1;
     }
   }
 

@@ -122,7 +122,9 @@ class AdditionTrainingTest {
     try (var paths = Files.walk(from)) {
       for (Path src : (Iterable<Path>) paths::iterator) {
         Path dst = to.resolve(from.relativize(src).toString());
-        if (Files.isDirectory(src)) {
+        if (Files.isSymbolicLink(src)) { // checkpoint -> checkpoint-<step> (NOTE [checkpoint swap])
+          Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
+        } else if (Files.isDirectory(src)) {
           Files.createDirectories(dst);
         } else {
           Files.copy(src, dst);

@@ -73,6 +73,7 @@ public abstract class RnnBase extends Module {
           + "num_layers greater than 1, but got dropout=" + config.dropout() + " and num_layers="
           + config.numLayers());
     }
+    config.checkSizes(mode);
     int h = config.hiddenSize();
     int gateSize = mode.gates() * h;
     int hOut = config.outputHiddenSize();

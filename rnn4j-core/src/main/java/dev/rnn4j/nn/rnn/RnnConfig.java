@@ -52,6 +52,25 @@ public record RnnConfig(
     }
   }
 
+  /** The largest Java array, hence the most elements a weight tensor can hold. */
+  static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+  /**
+   * Checks that every weight a {@code mode} network of this configuration needs fits one Java array: the gate size
+   * {@code gates * hidden_size} and each {@code (gate_size, input)} matrix, with the allowed range in the message.
+   */
+  public void checkSizes(RnnMode mode) {
+    long gateSize = (long) mode.gates() * hiddenSize;
+    long widestInput = Math.max(inputSize, (long) outputHiddenSize() * numDirections());
+    long largest = gateSize * Math.max(widestInput, hiddenSize);
+    if (gateSize > MAX_ELEMENTS || largest > MAX_ELEMENTS) {
+      throw new IllegalArgumentException(mode.torchName() + " with hidden_size " + hiddenSize + " and input_size "
+          + inputSize + " needs a weight of " + gateSize + " x " + Math.max(widestInput, hiddenSize) + " = " + largest
+          + " elements; at most " + MAX_ELEMENTS + " fit (hidden_size * " + mode.gates() + " * max(input, hidden) must "
+          + "stay within that range)");
+    }
+  }
+
   /** Number of directions: 2 when bidirectional, else 1. */
   public int numDirections() {
     return bidirectional ? 2 : 1;

@@ -63,7 +63,7 @@ public final class Packing {
     for (int i = 0; i < l.length; i++) {
       if (l[i] < 0 || l[i] > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "sequence lengths must be non-negative, got " + l[i] + " for sequence " + i);
+            "sequence lengths must be in [0, " + Integer.MAX_VALUE + "], got " + l[i] + " for sequence " + i);
       }
       li[i] = (int) l[i];
     }
