@@ -55,6 +55,8 @@ class TokenCacheTest {
     assertEquals(RunData.fingerprint(text), a.fingerprint());
     assertHoldsTokensOf(a, TEXT);
     Object key = fileKey(cache);
+    Path probe = Files.createFile(run.resolve("probe")); // a new file: the umask's mode, which the cache also has
+    assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(cache));
 
     TokenCache b = TokenCache.forNewRun(text, "char", 8, run, false, o); // unchanged: reused
     assertEquals(key, fileKey(cache));

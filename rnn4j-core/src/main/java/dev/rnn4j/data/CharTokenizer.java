@@ -38,7 +38,8 @@ public final class CharTokenizer implements Tokenizer {
     return (CharTokenizer) f.result();
   }
 
-  private int id(int cp) {
+  /** The id of code point {@code cp}, {@code <unk>} when the vocabulary lacks it. */
+  int id(int cp) {
     return cp < bmpIds.length ? bmpIds[cp] : otherIds.getOrDefault(cp, Vocabulary.UNK_ID);
   }
 

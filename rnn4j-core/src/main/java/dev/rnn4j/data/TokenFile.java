@@ -439,12 +439,11 @@ public final class TokenFile implements Closeable {
       if (width != 1 && width != 2 && width != 4) {
         throw new IllegalArgumentException("token width must be 1, 2 or 4 bytes, got " + width);
       }
-      Path dir = target.toAbsolutePath().getParent();
       this.target = target;
       this.width = width;
       this.limit = width == 4 ? Integer.MAX_VALUE : (1L << (8 * width)) - 1;
-      this.tokensTmp = Files.createTempFile(dir, "." + target.getFileName() + ".tmp-", "");
-      this.indexTmp = Files.createTempFile(dir, "." + target.getFileName() + ".index-", "");
+      this.tokensTmp = sibling(target, "tmp");
+      this.indexTmp = sibling(target, "index");
       this.out = FileChannel.open(tokensTmp, StandardOpenOption.WRITE);
       out.position(HEADER);
       this.index = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(indexTmp), 1 << 16));
@@ -476,6 +475,25 @@ public final class TokenFile implements Closeable {
     public void endSequence() throws IOException {
       writeIndex(numTokens);
       numSequences++;
+    }
+
+    /**
+     * A new hidden file beside {@code target}, with the umask's mode like any new file (not the private mode of
+     * {@link Files#createTempFile}).
+     */
+    private static Path sibling(Path target, String kind) throws IOException {
+      Path abs = target.toAbsolutePath();
+      for (int attempt = 0; ; attempt++) {
+        Path p = abs.resolveSibling("." + abs.getFileName() + "." + kind + "-"
+            + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36));
+        try {
+          return Files.createFile(p);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          if (attempt > 100) {
+            throw e;
+          }
+        }
+      }
     }
 
     private void writeIndex(long v) throws IOException {
@@ -527,6 +545,13 @@ public final class TokenFile implements Closeable {
       }
       out.close();
       Files.deleteIfExists(indexTmp);
+      if (Files.isRegularFile(target)) { // a replaced cache keeps its mode
+        try {
+          Files.setPosixFilePermissions(tokensTmp, Files.getPosixFilePermissions(target));
+        } catch (IOException | UnsupportedOperationException e) {
+          // gone meanwhile, or no POSIX modes here: the umask's mode stays
+        }
+      }
       Files.move(tokensTmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       finished = true;
       return open(target);

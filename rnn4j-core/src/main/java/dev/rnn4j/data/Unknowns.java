@@ -31,6 +31,15 @@ public record Unknowns(long tokens, Map<String, Long> counts) {
     }
 
     public void accept(String segment) {
+      if (tokenizer instanceof CharTokenizer c) { // one lookup per character, a string only for an unknown one
+        segment.codePoints().forEach(cp -> {
+          if (c.id(cp) == Vocabulary.UNK_ID) {
+            counts.merge(new String(Character.toChars(cp)), 1L, Long::sum);
+          }
+          tokens++;
+        });
+        return;
+      }
       List<String> pieces = tokenizer.pieces(segment);
       for (String t : pieces) {
         if (tokenizer.vocabulary().id(t) == Vocabulary.UNK_ID) {
