@@ -60,11 +60,12 @@ public final class BpttBatcher {
     int t = (int) Math.min(bptt, columnLength - 1 - start);
     long[] in = new long[t * batchSize];
     long[] tg = new long[t * batchSize];
-    for (int k = 0; k < t; k++) {
-      for (int b = 0; b < batchSize; b++) {
-        long pos = b * columnLength + start + k;
-        in[k * batchSize + b] = stream.get(pos);
-        tg[k * batchSize + b] = stream.get(pos + 1);
+    int[] column = new int[t + 1];
+    for (int b = 0; b < batchSize; b++) {
+      stream.read(b * columnLength + start, column, 0, t + 1); // one read per column: t inputs and the next target
+      for (int k = 0; k < t; k++) {
+        in[k * batchSize + b] = column[k];
+        tg[k * batchSize + b] = column[k + 1];
       }
     }
     return new Chunk(Tensor.ofLongs(in, t, batchSize), Tensor.ofLongs(tg, t, batchSize));

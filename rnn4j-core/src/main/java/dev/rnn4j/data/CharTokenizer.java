@@ -50,7 +50,14 @@ public final class CharTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text) {
-    return text.codePoints().map(this::id).toArray();
+    int[] out = new int[text.length()];
+    int k = 0;
+    for (int i = 0, n = text.length(); i < n; ) {
+      int cp = text.codePointAt(i);
+      out[k++] = id(cp);
+      i += Character.charCount(cp);
+    }
+    return k == out.length ? out : Arrays.copyOf(out, k);
   }
 
   @Override

@@ -33,7 +33,10 @@ import java.util.zip.CRC32C;
  * {@code [index[i], index[i+1])}); the UTF-8 JSON. A file that does not match this exactly, or whose checksum
  * differs, is refused with {@link Invalid} rather than read.
  *
- * <p>A mapping holds at most 2 GB, so each part is mapped in segments of {@code 2^30} bytes. {@link #close()} unmaps
+ * <p>The index and single tokens are read through memory mappings; a mapping holds at most 2 GB, so each part is
+ * mapped in segments of {@code 2^30} bytes. Runs of tokens (a sequence, a BPTT column) are read with one positional
+ * read each instead: pages read through a mapping stay in the process's resident memory until unmapped, so a long
+ * run drawing batches from all over the file would end up holding the whole file there. {@link #close()} unmaps
  * them at once (otherwise they stay until the buffers are garbage-collected, and hold the file open: a folder on it
  * cannot be unmounted); reading after {@code close} is an error, never a read of unmapped memory.
  */
@@ -58,12 +61,14 @@ public final class TokenFile implements Closeable {
   private final ByteBuffer[] tokenSegments;
   private final ByteBuffer[] indexSegments;
   private final int shift; // log2 of the bytes per segment
+  private final FileChannel channel; // for reads of runs of tokens
   private final JsonObject meta;
   private volatile boolean closed;
 
   private TokenFile(Path path, int width, long numTokens, long numSequences, ByteBuffer[] tokens, ByteBuffer[] index,
-      int shift, JsonObject meta) {
+      int shift, JsonObject meta, FileChannel channel) {
     this.shift = shift;
+    this.channel = channel;
     this.path = path;
     this.width = width;
     this.numTokens = numTokens;
@@ -142,7 +147,40 @@ public final class TokenFile implements Closeable {
       public int get(long i) {
         return token(i);
       }
+
+      @Override
+      public void read(long from, int[] dst, int off, int len) {
+        tokens(from, dst, off, len);
+      }
     };
+  }
+
+  /** Tokens {@code [from, from + len)} into {@code dst[off...]}, in one positional read of the file. */
+  public void tokens(long from, int[] dst, int off, int len) {
+    if (closed) {
+      throw new IllegalStateException(path + " is closed");
+    }
+    if (from < 0 || len < 0 || from + len > numTokens) {
+      throw new IndexOutOfBoundsException("tokens [" + from + ", " + (from + len) + ") of " + numTokens);
+    }
+    ByteBuffer b = ByteBuffer.allocate(len * width).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      while (b.hasRemaining()) {
+        if (channel.read(b, HEADER + from * width + b.position()) < 0) {
+          throw new IOException(path + " ended while reading tokens (was it truncated since it was opened?)");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    b.flip();
+    for (int k = 0; k < len; k++) {
+      dst[off + k] = switch (width) {
+        case 1 -> b.get() & 0xFF;
+        case 2 -> b.getShort() & 0xFFFF;
+        default -> b.getInt();
+      };
+    }
   }
 
   /** The sequences of the index. */
@@ -165,9 +203,7 @@ public final class TokenFile implements Closeable {
       public int[] get(int i) {
         long lo = sequenceStart(i);
         int[] out = new int[(int) (sequenceStart(i + 1) - lo)];
-        for (int k = 0; k < out.length; k++) {
-          out[k] = token(lo + k);
-        }
+        tokens(lo, out, 0, out.length);
         return out;
       }
     };
@@ -183,7 +219,8 @@ public final class TokenFile implements Closeable {
     if (shift < 3 || shift > 30) {
       throw new IllegalArgumentException("segment shift must be in [3, 30], got " + shift);
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
       long size = ch.size();
       if (size < HEADER) {
         throw new Invalid(file + " is truncated (" + size + " bytes, shorter than the " + HEADER + "-byte header)");
@@ -223,15 +260,19 @@ public final class TokenFile implements Closeable {
       try {
         ByteBuffer json = ByteBuffer.allocate((int) jsonLength);
         readFully(ch, json, jsonOffset);
+        // checked by reading, not through the mappings: pages read through a mapping would count as the process's
+        // resident memory until unmapped, the whole corpus at once
         CRC32C c = new CRC32C();
-        for (ByteBuffer b : tokens) {
-          c.update(b.duplicate());
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (long at = HEADER; at < size; ) {
+          buf.clear().limit((int) Math.min(buf.capacity(), size - at));
+          int n = ch.read(buf, at);
+          if (n < 0) {
+            throw new Invalid(file + " is truncated (it ended while being read)");
+          }
+          c.update(buf.array(), 0, n);
+          at += n;
         }
-        c.update(new byte[(int) (indexOffset - HEADER - numTokens * width)]);
-        for (ByteBuffer b : index) {
-          c.update(b.duplicate());
-        }
-        c.update(json.array());
         if ((int) c.getValue() != crc) {
           throw new Invalid(file + " is damaged (its checksum does not match its contents)");
         }
@@ -241,7 +282,7 @@ public final class TokenFile implements Closeable {
         } catch (RuntimeException e) {
           throw new Invalid(file + " has an unreadable description: " + e.getMessage());
         }
-        TokenFile t = new TokenFile(file, width, numTokens, numSeqs, tokens, index, shift, meta);
+        TokenFile t = new TokenFile(file, width, numTokens, numSeqs, tokens, index, shift, meta, ch);
         if (t.sequenceStart(0) != 0 || t.sequenceStart(numSeqs) != numTokens) {
           throw new Invalid(file + " has an index that does not cover its " + numTokens + " tokens");
         }
@@ -250,6 +291,9 @@ public final class TokenFile implements Closeable {
         unmap(tokens, index);
         throw e;
       }
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
     }
   }
 
@@ -264,6 +308,11 @@ public final class TokenFile implements Closeable {
     }
     closed = true;
     unmap(tokenSegments, indexSegments);
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // a read-only channel: nothing was left to write
+    }
   }
 
   private static void unmap(ByteBuffer[]... parts) {
@@ -466,6 +515,17 @@ public final class TokenFile implements Closeable {
     }
 
     public void tokens(int[] ids, int from, int to) throws IOException {
+      if (width == 1 && buf.remaining() >= to - from) { // the common case, one byte a token, without a call each
+        for (int i = from; i < to; i++) {
+          int id = ids[i];
+          if (id < 0 || id > limit) {
+            throw new IllegalArgumentException("token id " + id + " does not fit in " + width + " bytes");
+          }
+          buf.put((byte) id);
+        }
+        numTokens += to - from;
+        return;
+      }
       for (int i = from; i < to; i++) {
         token(ids[i]);
       }

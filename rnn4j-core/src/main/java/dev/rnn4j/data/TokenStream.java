@@ -6,6 +6,13 @@ public interface TokenStream {
 
   int get(long i);
 
+  /** Tokens {@code [from, from + len)} into {@code dst[off...]}; a file-backed stream reads them in one call. */
+  default void read(long from, int[] dst, int off, int len) {
+    for (int k = 0; k < len; k++) {
+      dst[off + k] = get(from + k);
+    }
+  }
+
   /** The tokens of {@code ids} (not copied). */
   static TokenStream of(int[] ids) {
     return new TokenStream() {
@@ -36,6 +43,14 @@ public interface TokenStream {
       @Override
       public int get(long i) {
         return all.get(from + i);
+      }
+
+      @Override
+      public void read(long at, int[] dst, int off, int len) {
+        if (at < 0 || at + len > to - from) {
+          throw new IndexOutOfBoundsException("tokens [" + at + ", " + (at + len) + ") of a slice of " + (to - from));
+        }
+        all.read(from + at, dst, off, len);
       }
     };
   }

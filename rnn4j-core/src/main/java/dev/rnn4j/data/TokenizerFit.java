@@ -32,7 +32,11 @@ public abstract class TokenizerFit {
 
       @Override
       public void accept(String segment) {
-        segment.codePoints().forEach(seen::set);
+        for (int i = 0, n = segment.length(); i < n; ) {
+          int cp = segment.codePointAt(i);
+          seen.set(cp);
+          i += Character.charCount(cp);
+        }
       }
 
       @Override

@@ -32,12 +32,13 @@ public record Unknowns(long tokens, Map<String, Long> counts) {
 
     public void accept(String segment) {
       if (tokenizer instanceof CharTokenizer c) { // one lookup per character, a string only for an unknown one
-        segment.codePoints().forEach(cp -> {
+        for (int i = 0, n = segment.length(); i < n; tokens++) {
+          int cp = segment.codePointAt(i);
           if (c.id(cp) == Vocabulary.UNK_ID) {
             counts.merge(new String(Character.toChars(cp)), 1L, Long::sum);
           }
-          tokens++;
-        });
+          i += Character.charCount(cp);
+        }
         return;
       }
       List<String> pieces = tokenizer.pieces(segment);
