@@ -226,7 +226,7 @@ public final class TokenFile implements Closeable {
         throw new Invalid(file + " is truncated (" + size + " bytes, shorter than the " + HEADER + "-byte header)");
       }
       ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, h, 0);
+      readFully(file, ch, h, 0);
       byte[] magic = new byte[MAGIC.length];
       h.get(magic);
       if (!Arrays.equals(magic, MAGIC)) {
@@ -259,7 +259,7 @@ public final class TokenFile implements Closeable {
       ByteBuffer[] index = map(ch, indexOffset, 8 * (numSeqs + 1), 1L << shift);
       try {
         ByteBuffer json = ByteBuffer.allocate((int) jsonLength);
-        readFully(ch, json, jsonOffset);
+        readFully(file, ch, json, jsonOffset);
         // checked by reading, not through the mappings: pages read through a mapping would count as the process's
         // resident memory until unmapped, the whole corpus at once
         CRC32C c = new CRC32C();
@@ -334,10 +334,10 @@ public final class TokenFile implements Closeable {
     }
   }
 
-  private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+  private static void readFully(Path file, FileChannel ch, ByteBuffer b, long at) throws IOException {
     while (b.hasRemaining()) {
       if (ch.read(b, at + b.position()) < 0) {
-        throw new Invalid("unexpected end of file");
+        throw new Invalid(file + " is truncated (it ended while being read)");
       }
     }
     b.flip();
