@@ -2,13 +2,13 @@ package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
 import dev.rnn4j.data.BpttBatcher;
-import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.Shuffle;
-import dev.rnn4j.data.TextCorpus;
+import dev.rnn4j.data.TokenFile;
+import dev.rnn4j.data.TokenSequences;
+import dev.rnn4j.data.TokenStream;
 import dev.rnn4j.data.Tokenizer;
 import dev.rnn4j.data.Unknowns;
-import dev.rnn4j.data.WordTokenizer;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.cli.task.AdditionTask;
 import dev.rnn4j.tensor.Generator;
@@ -27,17 +27,18 @@ import java.util.Map;
 /**
  * The data of a training run, built either from the built-in addition task or from a UTF-8 text file. Everything is
  * derived from a small JSON description ({@link #source()}), stored in the checkpoint, so eval and resume rebuild
- * exactly the same sets.
+ * exactly the same sets. A text corpus is read from its memory-mapped token file, {@code tokens} (null for the
+ * built-in task), which the owner of this object closes when the run ends.
  */
 record RunData(
     JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
     BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize,
-    Unknowns unknowns) {
+    Unknowns unknowns, TokenFile tokens) {
 
   RunData(
       JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
       BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
-    this(source, tokenizer, train, validation, trainStream, validationStream, task, heldOut, batchSize, null);
+    this(source, tokenizer, train, validation, trainStream, validationStream, task, heldOut, batchSize, null, null);
   }
 
   /** The built-in task: {@code trainProblems} random problems, {@code heldOut} others kept apart. */
@@ -52,11 +53,10 @@ record RunData(
   }
 
   /** {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of that many steps. */
-  static JsonObject textSource(Path file, String tokenizer, int maxLen, int bptt, double valFraction, long seed)
-      throws IOException {
-    checkReadable(file);
+  static JsonObject textSource(
+      Path file, JsonObject fingerprint, String tokenizer, int maxLen, int bptt, double valFraction, long seed) {
     JsonObject s = new JsonObject();
-    s.add("data", fingerprint(file));
+    s.add("data", fingerprint);
     s.addProperty("bptt", bptt);
     s.addProperty("kind", "text");
     s.addProperty("file", file.toAbsolutePath().normalize().toString());
@@ -108,7 +108,7 @@ record RunData(
             .getAsString() + " then, " + crc + " now)";
   }
 
-  /** Builds the data; {@code tokenizer} is the checkpoint's (resume, eval) or null to fit one on the data. */
+  /** Builds the data of the built-in task; {@code tokenizer} is ignored (the task has its own). */
   static RunData build(JsonObject source, Tokenizer tokenizer, int batchSize) throws IOException {
     String kind = source.get("kind").getAsString();
     long seed = source.get("seed").getAsLong();
@@ -121,35 +121,69 @@ record RunData(
           source, task.tokenizer(), batcher(task, train, batchSize), batcher(task, heldOut, batchSize), null, null, task,
           heldOut, batchSize);
     }
+    throw new IllegalArgumentException("a text corpus is built with build(source, tokenizer, batchSize, runDir, ...)");
+  }
+
+  /**
+   * Builds the data of a resumed text run from its token cache in {@code runDir} (built again when stale), with the
+   * checkpoint's {@code tokenizer}.
+   */
+  static RunData build(JsonObject source, Tokenizer tokenizer, int batchSize, Path runDir, boolean progress,
+      java.io.PrintWriter o) throws IOException {
+    if (!source.get("kind").getAsString().equals("text")) {
+      return build(source, tokenizer, batchSize);
+    }
     Path file = Path.of(source.get("file").getAsString());
-    String text = readUtf8(file);
-    Unknowns unknowns = tokenizer != null ? Unknowns.of(tokenizer, text) : null;
-    String tk = source.get("tokenizer").getAsString();
-    Tokenizer tok = tokenizer != null ? tokenizer
-        : tk.equals("word") ? WordTokenizer.fit(text, 1, 50_000) : CharTokenizer.fit(text);
+    TokenCache c = TokenCache.forResume(file, source.getAsJsonObject("data"), tokenizer, sequenceCut(source), runDir,
+        progress, o);
+    return fromTokens(source, tokenizer, c.tokens(), c.unknowns(), batchSize);
+  }
+
+  /** The {@code maxLen} of {@link TokenCache}: the maximum sequence length in line mode, 0 for one BPTT stream. */
+  static int sequenceCut(JsonObject source) {
+    int bptt = source.has("bptt") ? source.get("bptt").getAsInt() : 0;
+    if (bptt > 0) {
+      return 0;
+    }
+    int maxLen = source.get("max_len").getAsInt();
+    if (maxLen <= 0) {
+      throw new IllegalArgumentException("--max-len must be at least 1, got " + maxLen);
+    }
+    return maxLen;
+  }
+
+  /**
+   * The data of a text run read from its token file: batches and validation are built step by step from the
+   * mapping. {@code unknowns} is reported to the user when not null.
+   */
+  static RunData fromTokens(JsonObject source, Tokenizer tok, TokenFile tokens, Unknowns unknowns, int batchSize) {
+    Path file = Path.of(source.get("file").getAsString());
+    long seed = source.get("seed").getAsLong();
+    double valFraction = source.get("val_fraction").getAsDouble();
     int bptt = source.has("bptt") ? source.get("bptt").getAsInt() : 0;
     if (bptt > 0) { // one stream: the first (1 - val_fraction) for training, the rest for validation
-      int[] ids = tok.encode(text);
-      int nVal = (int) Math.round(ids.length * source.get("val_fraction").getAsDouble());
-      int nTrain = ids.length - nVal;
-      if (nTrain < 2 * batchSize) {
-        throw new IllegalArgumentException("the corpus " + file + " has " + ids.length + " tokens, too few for "
+      TokenStream ids = tokens.stream();
+      long n = ids.length();
+      long nVal = Math.round(n * valFraction);
+      long nTrain = n - nVal;
+      if (nTrain < 2L * batchSize) {
+        throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
             + batchSize + " BPTT columns (needs at least " + 2 * batchSize + " for training)");
       }
-      BpttBatcher train = new BpttBatcher(java.util.Arrays.copyOfRange(ids, 0, nTrain), batchSize, bptt);
-      int valColumns = Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
-      BpttBatcher val = nVal >= 2 * valColumns && nVal >= 2
-          ? new BpttBatcher(java.util.Arrays.copyOfRange(ids, nTrain, ids.length), valColumns, bptt) : null;
-      return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns);
+      BpttBatcher train = new BpttBatcher(ids.slice(0, nTrain), batchSize, bptt);
+      int valColumns = (int) Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
+      BpttBatcher val = nVal >= 2L * valColumns && nVal >= 2
+          ? new BpttBatcher(ids.slice(nTrain, n), valColumns, bptt) : null;
+      return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns, tokens);
     }
-    List<int[]> seqs = TextCorpus.lines(text, tok, source.get("max_len").getAsInt());
-    if (seqs.isEmpty()) {
+    TokenSequences seqs = tokens.sequences();
+    if (seqs.size() == 0) {
       throw new IllegalArgumentException("the corpus " + file + " is empty (no non-blank line)");
     }
-    var split = Shuffle.trainValidation(seqs, source.get("val_fraction").getAsDouble(), new Generator(seed + 3));
-    LengthBatcher val = split.validation().isEmpty() ? null : new LengthBatcher(split.validation(), batchSize);
-    return new RunData(
-        source, tok, new LengthBatcher(split.train(), batchSize), val, null, null, null, null, batchSize, unknowns);
+    int[][] split = Shuffle.indexArrays(seqs.size(), valFraction, new Generator(seed + 3));
+    LengthBatcher val = split[1].length == 0 ? null : new LengthBatcher(seqs.subset(split[1]), batchSize);
+    return new RunData(source, tok, new LengthBatcher(seqs.subset(split[0]), batchSize), val, null, null, null, null,
+        batchSize, unknowns, tokens);
   }
 
   private static LengthBatcher batcher(AdditionTask task, List<AdditionTask.Problem> problems, int batchSize) {

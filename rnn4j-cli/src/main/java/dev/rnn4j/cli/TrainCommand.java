@@ -12,6 +12,7 @@ import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.cli.task.AdditionTask;
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.train.RunLock;
 import dev.rnn4j.train.TrainConfig;
 import dev.rnn4j.train.Trainer;
@@ -192,6 +193,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     try (RunLock lock = RunLock.acquire(out)) {
       return train(o);
+    } finally {
+      if (mapped != null) {
+        mapped.close(); // unmapped now, not at some later garbage collection
+      }
     }
   }
 
@@ -234,6 +239,8 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  private TokenFile mapped; // the run's token file while it trains
+
   private int train(PrintWriter o) throws IOException {
     RunData rd;
     LanguageModelConfig mc;
@@ -256,7 +263,8 @@ final class TrainCommand implements Callable<Integer> {
         o.println("warning: " + change + " (continuing on it: --allow-data-change)");
         source.add("data", RunData.fingerprint(Path.of(source.get("file").getAsString())));
       }
-      rd = RunData.build(source, Tokenizer.fromJson(resumed.vocabJson()), saved.batchSize());
+      rd = RunData.build(source, Tokenizer.fromJson(resumed.vocabJson()), saved.batchSize(), out, !noProgress, o);
+      mapped = rd.tokens();
       tc = applyChanges(o, saved, rd);
       List<String> bad = Trainer.nonFinite(resumed.model());
       if (!bad.isEmpty()) {
@@ -268,10 +276,19 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException(out + " already holds a run; pass --resume to continue it or choose another --out");
       }
       Trainer.truncateMetrics(out.resolve("metrics.jsonl"), 0); // steps of a run that never saved are gone: a new log
-      JsonObject source = data == null
-          ? RunData.additionSource(digits, trainProblems, heldOut, seed)
-          : RunData.textSource(data, checkTokenizer(tokenizer), maxLen, checkBptt(bptt), 0.05, seed);
-      rd = RunData.build(source, null, batchSize);
+      if (data == null) {
+        rd = RunData.build(RunData.additionSource(digits, trainProblems, heldOut, seed), null, batchSize);
+      } else {
+        checkTokenizer(tokenizer);
+        checkBptt(bptt);
+        if (bptt == 0 && maxLen < 1) {
+          throw new IllegalArgumentException("--max-len must be at least 1, got " + maxLen);
+        }
+        TokenCache c = TokenCache.forNewRun(data, tokenizer, bptt > 0 ? 0 : maxLen, out, !noProgress, o);
+        JsonObject source = RunData.textSource(data, c.fingerprint(), tokenizer, maxLen, bptt, 0.05, seed);
+        mapped = c.tokens();
+        rd = RunData.fromTokens(source, c.tokenizer(), c.tokens(), null, batchSize);
+      }
       mc = new LanguageModelConfig(
           modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
       int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : 2000;

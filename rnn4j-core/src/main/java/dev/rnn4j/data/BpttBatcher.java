@@ -12,22 +12,31 @@ public final class BpttBatcher {
   /** One chunk: {@code inputs} and {@code targets} int64 {@code [T, B]} time-major; targets are inputs shifted by one. */
   public record Chunk(Tensor inputs, Tensor targets) {}
 
-  private final int[] stream;
+  private final TokenStream stream;
   private final int batchSize;
   private final int bptt;
-  private final int columnLength; // tokens per column
+  private final long columnLength; // tokens per column
 
   public BpttBatcher(int[] stream, int batchSize, int bptt) {
+    this(TokenStream.of(stream.clone()), batchSize, bptt);
+  }
+
+  /** Chunks read from {@code stream} (e.g. a mapped token file) as each is built. */
+  public BpttBatcher(TokenStream stream, int batchSize, int bptt) {
     if (batchSize <= 0 || bptt <= 0) {
       throw new IllegalArgumentException("batch size and bptt must be positive, got " + batchSize + " and " + bptt);
     }
-    this.columnLength = stream.length / batchSize;
+    this.columnLength = stream.length() / batchSize;
     if (columnLength < 2) {
       throw new IllegalArgumentException(
-          "a stream of " + stream.length + " tokens is too short for " + batchSize + " columns (needs at least "
+          "a stream of " + stream.length() + " tokens is too short for " + batchSize + " columns (needs at least "
               + 2 * batchSize + ")");
     }
-    this.stream = stream.clone();
+    if ((columnLength - 1 + bptt - 1) / bptt > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a stream of " + stream.length() + " tokens makes more than "
+          + Integer.MAX_VALUE + " chunks of " + bptt + " steps x " + batchSize + " columns; raise --bptt or --batch-size");
+    }
+    this.stream = stream;
     this.batchSize = batchSize;
     this.bptt = bptt;
   }
@@ -39,7 +48,7 @@ public final class BpttBatcher {
 
   /** Chunks per pass over the stream. */
   public int numChunks() {
-    return (columnLength - 1 + bptt - 1) / bptt;
+    return (int) ((columnLength - 1 + bptt - 1) / bptt);
   }
 
   /** Chunk {@code i} (the last may be shorter than {@code bptt}). */
@@ -47,15 +56,16 @@ public final class BpttBatcher {
     if (i < 0 || i >= numChunks()) {
       throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + numChunks() + ")");
     }
-    int start = i * bptt;
-    int t = Math.min(bptt, columnLength - 1 - start);
+    long start = (long) i * bptt;
+    int t = (int) Math.min(bptt, columnLength - 1 - start);
     long[] in = new long[t * batchSize];
     long[] tg = new long[t * batchSize];
-    for (int k = 0; k < t; k++) {
-      for (int b = 0; b < batchSize; b++) {
-        int pos = b * columnLength + start + k;
-        in[k * batchSize + b] = stream[pos];
-        tg[k * batchSize + b] = stream[pos + 1];
+    int[] column = new int[t + 1];
+    for (int b = 0; b < batchSize; b++) {
+      stream.read(b * columnLength + start, column, 0, t + 1); // one read per column: t inputs and the next target
+      for (int k = 0; k < t; k++) {
+        in[k * batchSize + b] = column[k];
+        tg[k * batchSize + b] = column[k + 1];
       }
     }
     return new Chunk(Tensor.ofLongs(in, t, batchSize), Tensor.ofLongs(tg, t, batchSize));

@@ -1,17 +1,31 @@
 package dev.rnn4j.data;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Map;
 
 /** One token per Unicode code point. {@link #fit} takes the code points of a text in code-point order. */
 public final class CharTokenizer implements Tokenizer {
   private final Vocabulary vocab;
+  private final int[] bmpIds; // id of each code point below U+10000 (UNK when absent): encoding a big file is a lookup
+  private final Map<Integer, Integer> otherIds = new HashMap<>();
 
   public CharTokenizer(Vocabulary vocab) {
-    for (String t : vocab.ordinaryTokens()) {
+    bmpIds = new int[1 << 16];
+    Arrays.fill(bmpIds, Vocabulary.UNK_ID);
+    List<String> ordinary = vocab.ordinaryTokens();
+    for (int i = 0; i < ordinary.size(); i++) {
+      String t = ordinary.get(i);
       if (t.codePointCount(0, t.length()) != 1) {
         throw new IllegalArgumentException("a character vocabulary holds single characters, got '" + t + "'");
+      }
+      int cp = t.codePointAt(0);
+      if (cp < bmpIds.length) {
+        bmpIds[cp] = Vocabulary.NUM_SPECIAL + i;
+      } else {
+        otherIds.put(cp, Vocabulary.NUM_SPECIAL + i);
       }
     }
     this.vocab = vocab;
@@ -19,13 +33,14 @@ public final class CharTokenizer implements Tokenizer {
 
   /** The vocabulary of every distinct code point of {@code text}, sorted. */
   public static CharTokenizer fit(String text) {
-    TreeSet<Integer> cps = new TreeSet<>();
-    text.codePoints().forEach(cps::add);
-    List<String> tokens = new ArrayList<>();
-    for (int cp : cps) {
-      tokens.add(new String(Character.toChars(cp)));
-    }
-    return new CharTokenizer(new Vocabulary(tokens));
+    TokenizerFit f = TokenizerFit.chars();
+    f.accept(text);
+    return (CharTokenizer) f.result();
+  }
+
+  /** The id of code point {@code cp}, {@code <unk>} when the vocabulary lacks it. */
+  int id(int cp) {
+    return cp < bmpIds.length ? bmpIds[cp] : otherIds.getOrDefault(cp, Vocabulary.UNK_ID);
   }
 
   @Override
@@ -35,7 +50,14 @@ public final class CharTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text) {
-    return text.codePoints().map(cp -> vocab.id(new String(Character.toChars(cp)))).toArray();
+    int[] out = new int[text.length()];
+    int k = 0;
+    for (int i = 0, n = text.length(); i < n; ) {
+      int cp = text.codePointAt(i);
+      out[k++] = id(cp);
+      i += Character.charCount(cp);
+    }
+    return k == out.length ? out : Arrays.copyOf(out, k);
   }
 
   @Override

@@ -31,20 +31,31 @@ public final class Shuffle {
    * when there are two or more items and the fraction is positive) into the validation part.
    */
   public static <T> Split<T> trainValidation(List<T> items, double validationFraction, Generator gen) {
+    int[][] idx = indexArrays(items.size(), validationFraction, gen);
+    List<T> train = new ArrayList<>();
+    List<T> val = new ArrayList<>();
+    for (int i : idx[1]) {
+      val.add(items.get(i));
+    }
+    for (int i : idx[0]) {
+      train.add(items.get(i));
+    }
+    return new Split<>(train, val);
+  }
+
+  /**
+   * The split of {@link #trainValidation} as positions {@code 0..n-1}, {train, validation}, drawing the same numbers
+   * from {@code gen}: for corpora too large for a list of their sequences.
+   */
+  public static int[][] indexArrays(int n, double validationFraction, Generator gen) {
     if (!(validationFraction >= 0 && validationFraction < 1)) {
       throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
     }
-    int n = items.size();
     int nVal = (int) Math.round(validationFraction * n);
     if (validationFraction > 0 && nVal == 0 && n >= 2) {
       nVal = 1;
     }
     int[] p = permutation(n, gen);
-    List<T> train = new ArrayList<>();
-    List<T> val = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      (i < nVal ? val : train).add(items.get(p[i]));
-    }
-    return new Split<>(train, val);
+    return new int[][] {java.util.Arrays.copyOfRange(p, nVal, n), java.util.Arrays.copyOfRange(p, 0, nVal)};
   }
 }

@@ -15,14 +15,44 @@ import java.util.Map;
 public record Unknowns(long tokens, Map<String, Long> counts) {
   /** Counts the tokens of {@code text} that {@code tokenizer}'s vocabulary lacks. */
   public static Unknowns of(Tokenizer tokenizer, String text) {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    List<String> pieces = tokenizer.pieces(text);
-    for (String t : pieces) {
-      if (tokenizer.vocabulary().id(t) == Vocabulary.UNK_ID) {
-        counts.merge(t, 1L, Long::sum);
-      }
+    Counter c = new Counter(tokenizer);
+    c.accept(text);
+    return c.result();
+  }
+
+  /** Counts over a text given in segments (see {@link TextPass}), with the same result as {@link #of}. */
+  public static final class Counter {
+    private final Tokenizer tokenizer;
+    private final Map<String, Long> counts = new LinkedHashMap<>();
+    private long tokens;
+
+    public Counter(Tokenizer tokenizer) {
+      this.tokenizer = tokenizer;
     }
-    return new Unknowns(pieces.size(), counts);
+
+    public void accept(String segment) {
+      if (tokenizer instanceof CharTokenizer c) { // one lookup per character, a string only for an unknown one
+        for (int i = 0, n = segment.length(); i < n; tokens++) {
+          int cp = segment.codePointAt(i);
+          if (c.id(cp) == Vocabulary.UNK_ID) {
+            counts.merge(new String(Character.toChars(cp)), 1L, Long::sum);
+          }
+          i += Character.charCount(cp);
+        }
+        return;
+      }
+      List<String> pieces = tokenizer.pieces(segment);
+      for (String t : pieces) {
+        if (tokenizer.vocabulary().id(t) == Vocabulary.UNK_ID) {
+          counts.merge(t, 1L, Long::sum);
+        }
+      }
+      tokens += pieces.size();
+    }
+
+    public Unknowns result() {
+      return new Unknowns(tokens, new LinkedHashMap<>(counts));
+    }
   }
 
   /** How many tokens are unknown. */

@@ -1,9 +1,7 @@
 package dev.rnn4j.data;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,16 +32,9 @@ public final class WordTokenizer implements Tokenizer {
    * first-seen order), at most {@code maxSize} ordinary tokens; the rest become {@code <unk>}.
    */
   public static WordTokenizer fit(String text, int minCount, int maxSize) {
-    Map<String, Integer> counts = new HashMap<>();
-    Map<String, Integer> first = new HashMap<>();
-    for (String t : split(text)) {
-      counts.merge(t, 1, Integer::sum);
-      first.putIfAbsent(t, first.size());
-    }
-    List<String> tokens = new ArrayList<>(counts.keySet());
-    tokens.removeIf(t -> counts.get(t) < minCount);
-    tokens.sort((a, b) -> counts.get(a).equals(counts.get(b)) ? first.get(a) - first.get(b) : counts.get(b) - counts.get(a));
-    return new WordTokenizer(new Vocabulary(tokens.subList(0, Math.min(maxSize, tokens.size()))));
+    TokenizerFit f = TokenizerFit.words(minCount, maxSize);
+    f.accept(text);
+    return (WordTokenizer) f.result();
   }
 
   @Override
