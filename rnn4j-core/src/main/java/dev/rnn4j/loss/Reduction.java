@@ -4,8 +4,11 @@ import java.util.Locale;
 
 /** How a loss combines its per-element values: PyTorch's {@code reduction='none'|'mean'|'sum'}. */
 public enum Reduction {
+  /** One loss per element, in the input's shape. */
   NONE,
+  /** The mean over the elements (for a weighted or ignore-index loss, PyTorch's weighted mean). */
   MEAN,
+  /** The sum over the elements. */
   SUM;
 
   /** Parses PyTorch's spelling ({@code "mean"}); anything else is an error naming the valid values. */

@@ -18,6 +18,7 @@ public interface LrSchedule {
     opt.setLr(lr(step));
   }
 
+  /** {@code lr} at every step: PyTorch's {@code ConstantLR} with factor 1, i.e. no scheduler. */
   static LrSchedule constant(double lr) {
     return step -> lr;
   }
