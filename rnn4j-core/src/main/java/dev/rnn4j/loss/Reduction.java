@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum Reduction {
   /** One loss per element, in the input's shape. */
   NONE,
-  /** The mean over the elements (for a weighted or ignore-index loss, PyTorch's weighted mean). */
+  /** The mean over the elements that count: targets equal to the ignore index are left out of sum and count. */
   MEAN,
   /** The sum over the elements. */
   SUM;

@@ -46,7 +46,7 @@ public record Shape(int... dims) {
     return dims[normalizeDim(d)];
   }
 
-  /** A copy of the sizes, outermost first. PyTorch: {@code tuple(size)}. */
+  /** A copy of the sizes, outermost first. PyTorch: {@code list(t.shape)}. */
   @Override
   public int[] dims() {
     return dims.clone();
