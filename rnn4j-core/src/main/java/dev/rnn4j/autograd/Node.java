@@ -16,6 +16,7 @@ import dev.rnn4j.tensor.Tensor;
 public abstract class Node extends GradFn {
   private Tensor[] inputs;
 
+  /** A node that read {@code inputs} (copied; in the order its {@code backward} returns their gradients). */
   protected Node(Tensor... inputs) {
     this.inputs = inputs.clone();
   }

@@ -21,6 +21,7 @@ import dev.rnn4j.tensor.Tensor;
 public record SequenceBatch(
     Tensor inputs, Tensor targets, int[] lengths, int[] batchSizes, Tensor packedTargets, int[] sourceIndices) {
 
+  /** Number of examples, {@code B}. */
   public int batchSize() {
     return lengths.length;
   }

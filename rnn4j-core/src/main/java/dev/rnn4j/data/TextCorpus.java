@@ -7,6 +7,10 @@ import java.util.List;
 public final class TextCorpus {
   private TextCorpus() {}
 
+  /**
+   * One sequence of ids per non-blank line of {@code text}, lines longer than {@code maxLen} tokens cut into
+   * consecutive pieces; a non-positive {@code maxLen} is an {@link IllegalArgumentException}.
+   */
   public static List<int[]> lines(String text, Tokenizer tokenizer, int maxLen) {
     if (maxLen <= 0) {
       throw new IllegalArgumentException("maximum sequence length must be positive, got " + maxLen);

@@ -8,6 +8,7 @@ import java.util.List;
 
 /** Text to token ids and back, over a {@link Vocabulary}. */
 public interface Tokenizer {
+  /** The vocabulary the ids refer to. */
   Vocabulary vocabulary();
 
   /** Ids of {@code text}'s tokens (unknown tokens become {@code <unk>}); no {@code <bos>}/{@code <eos>} added. */

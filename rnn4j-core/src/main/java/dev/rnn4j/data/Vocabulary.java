@@ -12,14 +12,23 @@ import java.util.Map;
  * {@code <unk>} = 3. Ordinary tokens follow in the order given.
  */
 public final class Vocabulary {
+  /** Padding; id {@link #PAD_ID}. */
   public static final String PAD = "<pad>";
+  /** Beginning of a sequence; id {@link #BOS_ID}. */
   public static final String BOS = "<bos>";
+  /** End of a sequence; id {@link #EOS_ID}. */
   public static final String EOS = "<eos>";
+  /** Any token not in the vocabulary; id {@link #UNK_ID}. */
   public static final String UNK = "<unk>";
+  /** Id of {@code <pad>}: the embedding's {@code padding_idx} and the loss's {@code ignore_index}. */
   public static final int PAD_ID = 0;
+  /** Id of {@code <bos>}, the first input of every training example. */
   public static final int BOS_ID = 1;
+  /** Id of {@code <eos>}, the last target of every training example. */
   public static final int EOS_ID = 2;
+  /** Id of {@code <unk>}, what {@link #id} returns for an unknown token. */
   public static final int UNK_ID = 3;
+  /** How many special tokens precede the ordinary ones; the first ordinary id. */
   public static final int NUM_SPECIAL = 4;
 
   private final List<String> tokens;
@@ -41,6 +50,7 @@ public final class Vocabulary {
     this.tokens = Collections.unmodifiableList(all);
   }
 
+  /** Number of tokens, specials included. */
   public int size() {
     return tokens.size();
   }
@@ -50,6 +60,7 @@ public final class Vocabulary {
     return ids.getOrDefault(token, UNK_ID);
   }
 
+  /** Whether {@code token} has an id of its own (specials included). */
   public boolean contains(String token) {
     return ids.containsKey(token);
   }
@@ -62,6 +73,7 @@ public final class Vocabulary {
     return tokens.get(id);
   }
 
+  /** Whether {@code id} is one of the four special tokens. */
   public static boolean isSpecial(int id) {
     return id >= 0 && id < NUM_SPECIAL;
   }

@@ -19,8 +19,11 @@ import java.util.List;
 public final class Decoder<S> {
   /** Why a sequence stopped. */
   public enum FinishReason {
+    /** Produced the end token ({@link DecodeOptions#eosId}). */
     EOS,
+    /** Its text ended with a stop string. */
     STOP_STRING,
+    /** Reached {@link DecodeOptions#maxNewTokens}. */
     LENGTH
   }
 
@@ -30,11 +33,13 @@ public final class Decoder<S> {
   /** Receives each new token as it is produced. */
   @FunctionalInterface
   public interface TokenListener {
+    /** Token {@code tokenId} was appended to the output of prompt {@code sequence} (its index in the prompt list). */
     void onToken(int sequence, int tokenId);
   }
 
   private final StepModel<S> model;
 
+  /** A decoder over {@code model}; it holds no state between {@link #generate} calls. */
   public Decoder(StepModel<S> model) {
     this.model = model;
   }

@@ -55,10 +55,15 @@ import java.util.stream.Stream;
  * version vanished under it.
  */
 public final class Checkpoint {
+  /** The parameters, under PyTorch's state-dict names. */
   public static final String MODEL = "model.safetensors";
+  /** The model configuration, with its parameter naming scheme. */
   public static final String CONFIG = "config.json";
+  /** The tokenizer: its kind and tokens. */
   public static final String VOCAB = "vocab.json";
+  /** The optimizer buffers, named {@code state.<param>.<buffer>}. */
   public static final String OPTIMIZER = "optimizer.safetensors";
+  /** Step, epoch, generator snapshots and the rest of the trainer's position. */
   public static final String TRAINER_STATE = "trainer_state.json";
 
   /**

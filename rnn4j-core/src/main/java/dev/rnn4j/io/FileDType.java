@@ -16,18 +16,31 @@ import java.nio.channels.ReadableByteChannel;
  * infinity). Integer types become int64 exactly; U64 values above 2^63-1 are refused. BOOL becomes a bool tensor.
  */
 public enum FileDType {
+  /** 64-bit float ({@code torch.float64}); read as float32, rounded to nearest. */
   F64(8, "DoubleStorage", "torch.float64"),
+  /** 32-bit float ({@code torch.float32}); read as is. */
   F32(4, "FloatStorage", "torch.float32"),
+  /** IEEE half ({@code torch.float16}); read as float32 exactly. */
   F16(2, "HalfStorage", "torch.float16"),
+  /** bfloat16 ({@code torch.bfloat16}); read as float32 exactly. */
   BF16(2, "BFloat16Storage", "torch.bfloat16"),
+  /** 64-bit signed integer ({@code torch.int64}); read as is. */
   I64(8, "LongStorage", "torch.int64"),
+  /** 32-bit signed integer ({@code torch.int32}); read as int64. */
   I32(4, "IntStorage", "torch.int32"),
+  /** 16-bit signed integer ({@code torch.int16}); read as int64. */
   I16(2, "ShortStorage", "torch.int16"),
+  /** 8-bit signed integer ({@code torch.int8}, storage {@code CharStorage}); read as int64. */
   I8(1, "CharStorage", "torch.int8"),
+  /** 8-bit unsigned integer ({@code torch.uint8}, storage {@code ByteStorage}); read as int64. */
   U8(1, "ByteStorage", "torch.uint8"),
+  /** 16-bit unsigned integer, safetensors only (no PyTorch 1.13 storage); read as int64. */
   U16(2, null, "uint16"),
+  /** 32-bit unsigned integer, safetensors only (no PyTorch 1.13 storage); read as int64. */
   U32(4, null, "uint32"),
+  /** 64-bit unsigned integer, safetensors only; read as int64, values above 2^63-1 refused. */
   U64(8, null, "uint64"),
+  /** Boolean, one byte per element ({@code torch.bool}); read as a bool tensor. */
   BOOL(1, "BoolStorage", "torch.bool");
 
   private final int width;

@@ -68,6 +68,7 @@ public final class SafeTensors {
 
   /** A parsed and validated header: entries in header order, the metadata, and where the data section starts. */
   public record Header(List<TensorInfo> tensors, Map<String, String> metadata, long dataStart) {
+    /** Copies both collections, so a header cannot change after it was validated. */
     public Header {
       tensors = List.copyOf(tensors);
       metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));

@@ -9,6 +9,7 @@ import java.io.IOException;
 public final class SafeTensorsException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An error described by {@code message}, which names the file and the place at fault. */
   public SafeTensorsException(String message) {
     super(message);
   }

@@ -25,14 +25,18 @@ public final class StateDicts {
 
   /** The file formats rnn4j reads. */
   public enum Format {
+    /** A safetensors file (Hugging Face's format: a JSON header, then raw little-endian data). */
     SAFETENSORS,
+    /** A {@code torch.save} zip archive, PyTorch's format since 1.6. */
     TORCH_ZIP,
+    /** A {@code torch.save} file in the legacy layout ({@code _use_new_zipfile_serialization=False}). */
     TORCH_LEGACY
   }
 
   /** A state dict read from a file: tensors in file order, their stored types, the metadata (safetensors only). */
   public record Loaded(
       Format format, Map<String, Tensor> tensors, Map<String, FileDType> dtypes, Map<String, String> metadata) {
+    /** Copies the three maps, unmodifiable, keeping the file's order. */
     public Loaded {
       tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
       dtypes = Collections.unmodifiableMap(new LinkedHashMap<>(dtypes));

@@ -57,7 +57,9 @@ public final class TorchLoad {
 
   /** The two {@code torch.save} layouts. */
   public enum Format {
+    /** The zip archive, PyTorch's default since 1.6. */
     ZIP,
+    /** The legacy layout ({@code _use_new_zipfile_serialization=False}): pickles followed by raw storages. */
     LEGACY
   }
 

@@ -10,10 +10,12 @@ import java.io.IOException;
 public final class TorchLoadException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An error described by {@code message}, which names the file, the part of it and the position. */
   public TorchLoadException(String message) {
     super(message);
   }
 
+  /** As {@link #TorchLoadException(String)}, keeping the lower-level {@code cause} (e.g. a zip error). */
   public TorchLoadException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 public final class UnknownFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An error described by {@code message}, which names the file and shows its first bytes. */
   public UnknownFormatException(String message) {
     super(message);
   }

@@ -79,6 +79,7 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
     this(config, Generator.defaultGenerator());
   }
 
+  /** The configuration the model was built from. */
   public LanguageModelConfig config() {
     return config;
   }

@@ -22,6 +22,10 @@ public record LanguageModelConfig(
       "embedding.weight (V, E); rnn.weight_ih_l{k}, rnn.weight_hh_l{k}, rnn.bias_ih_l{k}, rnn.bias_hh_l{k}"
           + " [, rnn.weight_hr_l{k}] as torch.nn.RNN/LSTM/GRU; decoder.weight (V, H_out), decoder.bias (V)";
 
+  /**
+   * Lower-cases {@code modelType} and checks every value; an unknown type or a size out of range is an
+   * {@link IllegalArgumentException} naming it.
+   */
   public LanguageModelConfig {
     modelType = modelType.toLowerCase(Locale.ROOT);
     if (!modelType.equals("rnn") && !modelType.equals("lstm") && !modelType.equals("gru")) {
@@ -62,6 +66,10 @@ public record LanguageModelConfig(
     return projSize > 0 ? projSize : hiddenSize;
   }
 
+  /**
+   * The configuration as written to {@code config.json}, with snake_case keys, the architecture name and
+   * {@link #NAMING}.
+   */
   public JsonObject toJson() {
     JsonObject o = new JsonObject();
     o.addProperty("architecture", "rnn4j.LanguageModel");

@@ -12,6 +12,10 @@ public final class Dropout extends Module {
   private final double p;
   private final Generator gen;
 
+  /**
+   * Zeroes with probability {@code p}, drawing masks from {@code gen}; {@code p} outside [0, 1] is an
+   * {@link IllegalArgumentException} with PyTorch's message.
+   */
   public Dropout(double p, Generator gen) {
     if (p < 0 || p > 1 || Double.isNaN(p)) {
       throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
@@ -25,6 +29,10 @@ public final class Dropout extends Module {
     this(p, Generator.defaultGenerator());
   }
 
+  /**
+   * In training, {@code x} with each element zeroed with probability {@code p} and the rest scaled by
+   * {@code 1/(1-p)}; in evaluation or with {@code p = 0}, {@code x} itself.
+   */
   public Tensor forward(Tensor x) {
     if (!isTraining() || p == 0) {
       return x;
@@ -32,6 +40,7 @@ public final class Dropout extends Module {
     return DropoutOp.apply(x, p, gen);
   }
 
+  /** The drop probability. */
   public double p() {
     return p;
   }

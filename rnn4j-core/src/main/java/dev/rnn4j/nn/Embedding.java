@@ -46,6 +46,7 @@ public final class Embedding extends Module {
     this(num, dim, paddingIdx, Generator.defaultGenerator());
   }
 
+  /** No padding index; {@code weight} drawn from N(0, 1) with {@code gen}. PyTorch: {@code nn.Embedding(num, dim)}. */
   public Embedding(int num, int dim, Generator gen) {
     this(num, dim, null, gen);
   }
@@ -55,18 +56,25 @@ public final class Embedding extends Module {
     this(num, dim, Generator.defaultGenerator());
   }
 
+  /**
+   * Looks up each id: {@code (*)} int64 to {@code (*, dim)}. An id outside {@code [0, num)} or a non-int64 input is an
+   * {@link IllegalArgumentException}.
+   */
   public Tensor forward(Tensor ids) {
     return EmbeddingOp.apply(weight, ids, paddingIdx);
   }
 
+  /** The table, {@code (num, dim)}, a parameter registered as {@code weight}. */
   public Tensor weight() {
     return weight;
   }
 
+  /** {@code num}; PyTorch: {@code num_embeddings}. */
   public int numEmbeddings() {
     return num;
   }
 
+  /** {@code dim}; PyTorch: {@code embedding_dim}. */
   public int embeddingDim() {
     return dim;
   }

@@ -17,6 +17,10 @@ public final class Linear extends Module {
   private final Tensor weight; // (out, in)
   private final Tensor bias; // (out) or null
 
+  /**
+   * A layer from {@code inFeatures} to {@code outFeatures}, with a bias when {@code bias}, initialised from
+   * {@code gen}; negative sizes are an {@link IllegalArgumentException}.
+   */
   public Linear(int inFeatures, int outFeatures, boolean bias, Generator gen) {
     if (inFeatures < 0 || outFeatures < 0) {
       throw new IllegalArgumentException(
@@ -40,6 +44,7 @@ public final class Linear extends Module {
     this(inFeatures, outFeatures, bias, Generator.defaultGenerator());
   }
 
+  /** With a bias, as PyTorch's default. */
   public Linear(int inFeatures, int outFeatures, Generator gen) {
     this(inFeatures, outFeatures, true, gen);
   }
@@ -49,10 +54,15 @@ public final class Linear extends Module {
     this(inFeatures, outFeatures, Generator.defaultGenerator());
   }
 
+  /**
+   * {@code x W^T + b}: {@code (*, in)} to {@code (*, out)}; a last dimension other than {@code in} is an error naming
+   * both.
+   */
   public Tensor forward(Tensor x) {
     return LinearOp.apply(x, weight, bias);
   }
 
+  /** The weight, {@code (out, in)}. */
   public Tensor weight() {
     return weight;
   }
@@ -62,10 +72,12 @@ public final class Linear extends Module {
     return bias;
   }
 
+  /** PyTorch: {@code in_features}. */
   public int inFeatures() {
     return inFeatures;
   }
 
+  /** PyTorch: {@code out_features}. */
   public int outFeatures() {
     return outFeatures;
   }

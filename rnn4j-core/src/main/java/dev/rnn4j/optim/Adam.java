@@ -13,6 +13,10 @@ import java.util.Map;
 public class Adam extends Optimizer {
   /** Hyper-parameters; {@link #defaults()} are PyTorch's Adam defaults. */
   public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+    /**
+     * Checks the values with PyTorch's messages: {@code lr}, {@code eps} and {@code weightDecay} must not be negative,
+     * each beta must be in [0, 1); otherwise {@link IllegalArgumentException}.
+     */
     public Options {
       checkNonNegative("learning rate", lr);
       checkNonNegative("epsilon value", eps);
@@ -30,10 +34,12 @@ public class Adam extends Optimizer {
       return new Options(1e-3, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** A copy with learning rate {@code v}. */
     public Options withLr(double v) {
       return new Options(v, beta1, beta2, eps, weightDecay, amsgrad);
     }
 
+    /** A copy with weight decay {@code v} (added to the gradient: L2, not AdamW's decoupled decay). */
     public Options withWeightDecay(double v) {
       return new Options(lr, beta1, beta2, eps, v, amsgrad);
     }
@@ -42,16 +48,25 @@ public class Adam extends Optimizer {
   private final Options o;
   private final boolean decoupled;
 
+  /**
+   * One group of {@code params} (named, as {@code namedParameters()} gives them) with {@code o.lr()} and
+   * {@code o.weightDecay()}. PyTorch: {@code torch.optim.Adam(model.parameters(), lr=..., ...)}.
+   */
   public Adam(Map<String, Tensor> params, Options o) {
     this(List.of(new ParamGroup(params, o.lr(), o.weightDecay())), o, false);
   }
 
+  /** For {@link AdamW}: {@code decoupled} decays the parameter instead of adding the decay to the gradient. */
   protected Adam(List<ParamGroup> groups, Options o, boolean decoupled) {
     super(groups);
     this.o = o;
     this.decoupled = decoupled;
   }
 
+  /**
+   * Per-group learning rate and weight decay; the other hyper-parameters come from {@code o}. PyTorch: a list of
+   * {@code param_groups} dicts.
+   */
   public Adam(List<ParamGroup> groups, Options o) {
     this(groups, o, false);
   }

@@ -14,10 +14,15 @@ public final class AdamW extends Adam {
     return new Options(1e-3, 0.9, 0.999, 1e-8, 1e-2, false);
   }
 
+  /**
+   * One group of {@code params} with {@code o.lr()} and {@code o.weightDecay()}; pass {@link #defaults()} for
+   * PyTorch's AdamW defaults ({@link Adam.Options#defaults()} has weight decay 0). PyTorch: {@code torch.optim.AdamW}.
+   */
   public AdamW(Map<String, Tensor> params, Options o) {
     super(List.of(new ParamGroup(params, o.lr(), o.weightDecay())), o, true);
   }
 
+  /** Per-group learning rate and weight decay; the other hyper-parameters come from {@code o}. */
   public AdamW(List<ParamGroup> groups, Options o) {
     super(groups, o, true);
   }

@@ -18,6 +18,7 @@ public interface LrSchedule {
     opt.setLr(lr(step));
   }
 
+  /** {@code lr} at every step: what PyTorch does without a scheduler. */
   static LrSchedule constant(double lr) {
     return step -> lr;
   }

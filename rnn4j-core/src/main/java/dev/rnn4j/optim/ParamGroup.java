@@ -15,6 +15,12 @@ public final class ParamGroup {
   private double lr;
   private final double weightDecay;
 
+  /**
+   * A group of {@code params} keyed by name.
+   *
+   * @throws IllegalArgumentException if {@code params} is empty, {@code lr} or {@code weightDecay} is negative, or a
+   *     tensor is not a leaf that requires grad (named in the message)
+   */
   public ParamGroup(Map<String, Tensor> params, double lr, double weightDecay) {
     if (params.isEmpty()) {
       throw new IllegalArgumentException("optimizer got an empty parameter list");
@@ -31,19 +37,25 @@ public final class ParamGroup {
     this.weightDecay = weightDecay;
   }
 
+  /** The parameters by name, in the order given; unmodifiable. PyTorch: {@code group['params']}. */
   public Map<String, Tensor> params() {
     return params;
   }
 
+  /** PyTorch: {@code group['lr']}; {@link LrSchedule#apply} changes it between steps. */
   public double lr() {
     return lr;
   }
 
+  /**
+   * Sets the learning rate (PyTorch: {@code group['lr'] = lr}); a negative one is an {@link IllegalArgumentException}.
+   */
   public void setLr(double lr) {
     Optimizer.checkNonNegative("learning rate", lr);
     this.lr = lr;
   }
 
+  /** PyTorch: {@code group['weight_decay']}; fixed for the group's life. */
   public double weightDecay() {
     return weightDecay;
   }

@@ -19,6 +19,10 @@ import java.util.Map;
 public final class RmsProp extends Optimizer {
   /** Hyper-parameters; {@link #defaults()} are PyTorch's. */
   public record Options(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
+    /**
+     * Checks the values with PyTorch's messages: {@code lr}, {@code eps}, {@code momentum}, {@code weightDecay} and
+     * {@code alpha} must not be negative; otherwise {@link IllegalArgumentException}.
+     */
     public Options {
       checkNonNegative("learning rate", lr);
       checkNonNegative("epsilon value", eps);
@@ -35,10 +39,14 @@ public final class RmsProp extends Optimizer {
 
   private final Options o;
 
+  /**
+   * One group of {@code params} with {@code o.lr()} and {@code o.weightDecay()}. PyTorch: {@code torch.optim.RMSprop}.
+   */
   public RmsProp(Map<String, Tensor> params, Options o) {
     this(List.of(new ParamGroup(params, o.lr(), o.weightDecay())), o);
   }
 
+  /** Per-group learning rate and weight decay; the other hyper-parameters come from {@code o}. */
   public RmsProp(List<ParamGroup> groups, Options o) {
     super(groups);
     this.o = o;

@@ -19,6 +19,10 @@ import java.util.Map;
 public final class Sgd extends Optimizer {
   /** Hyper-parameters, PyTorch's defaults except {@code lr}, which SGD requires. */
   public record Options(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+    /**
+     * Checks the values with PyTorch's messages: {@code lr}, {@code momentum} and {@code weightDecay} must not be
+     * negative, and Nesterov needs a positive momentum and zero dampening; otherwise {@link IllegalArgumentException}.
+     */
     public Options {
       checkNonNegative("learning rate", lr);
       checkNonNegative("momentum value", momentum);
@@ -28,6 +32,7 @@ public final class Sgd extends Optimizer {
       }
     }
 
+    /** Plain SGD at {@code lr}: no momentum, dampening, weight decay or Nesterov. */
     public static Options of(double lr) {
       return new Options(lr, 0, 0, 0, false);
     }
@@ -35,10 +40,12 @@ public final class Sgd extends Optimizer {
 
   private final Options o;
 
+  /** One group of {@code params} with {@code o.lr()} and {@code o.weightDecay()}. PyTorch: {@code torch.optim.SGD}. */
   public Sgd(Map<String, Tensor> params, Options o) {
     this(List.of(new ParamGroup(params, o.lr(), o.weightDecay())), o);
   }
 
+  /** Per-group learning rate and weight decay; the other hyper-parameters come from {@code o}. */
   public Sgd(List<ParamGroup> groups, Options o) {
     super(groups);
     this.o = o;

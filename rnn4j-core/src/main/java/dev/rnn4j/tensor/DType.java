@@ -20,6 +20,7 @@ public enum DType {
     return torchName;
   }
 
+  /** Whether the type stores {@code float[]} (PyTorch: {@code dtype.is_floating_point}). */
   public boolean isFloating() {
     return this == FLOAT32;
   }

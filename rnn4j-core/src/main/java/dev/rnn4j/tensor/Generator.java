@@ -73,6 +73,7 @@ public sealed class Generator permits Generator.Shared {
   private double spareGaussian;
   private boolean hasSpare;
 
+  /** A generator at the start of {@code seed}'s stream. PyTorch: {@code torch.Generator().manual_seed(seed)}. */
   public Generator(long seed) {
     manualSeed(seed);
   }
@@ -86,6 +87,7 @@ public sealed class Generator permits Generator.Shared {
     return this;
   }
 
+  /** The seed last given to the constructor or {@link #manualSeed}. PyTorch: {@code Generator.initial_seed()}. */
   public long initialSeed() {
     return seed;
   }

@@ -12,6 +12,7 @@ public record Shape(int... dims) {
   /** A shape with no dimensions: a scalar of one element. */
   public static final Shape SCALAR = new Shape();
 
+  /** Copies {@code dims}; a negative size or more than 2^31-1 elements is an {@link IllegalArgumentException}. */
   public Shape {
     dims = dims.clone();
     for (int i = 0; i < dims.length; i++) {
@@ -30,6 +31,7 @@ public record Shape(int... dims) {
     }
   }
 
+  /** A shape of the given sizes. PyTorch: {@code torch.Size([...])}. */
   public static Shape of(int... dims) {
     return new Shape(dims);
   }
@@ -44,6 +46,7 @@ public record Shape(int... dims) {
     return dims[normalizeDim(d)];
   }
 
+  /** A copy of the sizes, outermost first. PyTorch: {@code list(t.shape)}. */
   @Override
   public int[] dims() {
     return dims.clone();

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
  * with the process (a crash or kill -9 releases it); the file itself stays, holding the holder's pid for messages.
  */
 public final class RunLock implements AutoCloseable {
+  /** Name of the lock file inside the run directory. */
   public static final String FILE = ".lock";
 
   private final FileChannel channel;

@@ -15,6 +15,10 @@ import java.util.Locale;
 public record TrainConfig(
     int steps, int batchSize, String optimizer, double lr, double weightDecay, String schedule, int warmupSteps,
     double minLr, double clip, int evalEvery, int checkpointEvery, long seed) {
+  /**
+   * Lower-cases the optimizer and schedule names and checks every value; one out of range or unknown is an
+   * {@link IllegalArgumentException} naming it.
+   */
   public TrainConfig {
     optimizer = optimizer.toLowerCase(Locale.ROOT);
     schedule = schedule.toLowerCase(Locale.ROOT);
@@ -54,6 +58,10 @@ public record TrainConfig(
     }
   }
 
+  /**
+   * The configuration as JSON with snake_case keys ({@code batch_size}, {@code warmup_steps}, ...), as
+   * {@link #fromJson} reads it.
+   */
   public JsonObject toJson() {
     JsonObject o = new JsonObject();
     o.addProperty("steps", steps);
@@ -71,6 +79,7 @@ public record TrainConfig(
     return o;
   }
 
+  /** Reads what {@link #toJson} wrote (every key must be present); the values are checked as by the constructor. */
   public static TrainConfig fromJson(JsonObject o) {
     return new TrainConfig(
         o.get("steps").getAsInt(), o.get("batch_size").getAsInt(), o.get("optimizer").getAsString(),

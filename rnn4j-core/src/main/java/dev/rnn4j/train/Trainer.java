@@ -50,8 +50,13 @@ import java.util.Map;
 public final class Trainer {
   /** Progress callbacks. */
   public interface Listener {
+    /** After each optimizer step, with that step's numbers. */
     default void onStep(StepInfo info) {}
 
+    /**
+     * After each validation, with {@code metrics} by name (loss, perplexity and any {@link Evaluator}'s) at
+     * {@code step}.
+     */
     default void onEval(long step, Map<String, Double> metrics) {}
 
     /** A batch whose loss or gradient norm was not finite was skipped (only with a skip limit above 0). */
@@ -67,6 +72,10 @@ public final class Trainer {
    * to stop early (polled at every step boundary, e.g. set by a signal handler), and the clock.
    */
   public record RunOptions(int skipNonFinite, Duration checkpointInterval, BooleanSupplier stopRequested, LongSupplier nanoClock) {
+    /**
+     * Checks the values: the skip limit must be 0 or more and the checkpoint interval positive or {@code null} for
+     * none; otherwise {@link IllegalArgumentException}.
+     */
     public RunOptions {
       if (skipNonFinite < 0) {
         throw new IllegalArgumentException("the non-finite skip limit must be 0 or more, got " + skipNonFinite);
@@ -95,6 +104,7 @@ public final class Trainer {
    * checkpoint. The message names the step and the last good checkpoint.
    */
   public static final class NonFiniteException extends IllegalStateException {
+    /** The step at which the non-finite value appeared. */
     private final long step;
 
     NonFiniteException(long step, String message) {
@@ -114,6 +124,7 @@ public final class Trainer {
   /** Extra validation metrics (e.g. the built-in task's accuracy), computed in eval mode. */
   @FunctionalInterface
   public interface Evaluator {
+    /** Metrics of {@code model} by name; added to the validation metrics. */
     Map<String, Double> evaluate(LanguageModel model);
   }
 
@@ -200,6 +211,7 @@ public final class Trainer {
     return warm <= 0 ? after : LrSchedule.sequential(List.of(LrSchedule.linear(c.lr(), 0.01, 1.0, warm), after), warm);
   }
 
+  /** Optimizer steps taken so far; after {@link #resume}, counted from the start of the run, not of this process. */
   public long step() {
     return step;
   }

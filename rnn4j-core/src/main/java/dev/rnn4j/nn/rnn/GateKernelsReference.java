@@ -16,6 +16,9 @@ public final class GateKernelsReference {
     return (double) xg[xgOff + r * width + g * hs + k] + hg[r * width + g * hs + k];
   }
 
+  /**
+   * The double-precision twin of {@code GateKernels.lstmForward} (rows {@code [r0, r1)}, same arguments and results).
+   */
   public static void lstmForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] c, float[] h,
       float[] act, int actOff, float[] tanhC, int tcOff) {
     int w = 4 * hs;
@@ -51,6 +54,7 @@ public final class GateKernelsReference {
     }
   }
 
+  /** The double-precision twin of {@code GateKernels.lstmBackward}. */
   public static void lstmBackward(int r0, int r1, int hs, float[] dh, float[] dc, float[] act, int actOff,
       float[] tanhC, int tcOff, float[] cPrev, int cpOff, float[] dG, int dgOff) {
     int w = 4 * hs;
@@ -77,6 +81,7 @@ public final class GateKernelsReference {
     }
   }
 
+  /** The double-precision twin of {@code GateKernels.gruForward} (all hidden units). */
   public static void gruForward(int r0, int r1, int hs, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff, float[] hgN, int hnOff) {
     int w = 3 * hs;
@@ -98,6 +103,7 @@ public final class GateKernelsReference {
     }
   }
 
+  /** The double-precision twin of {@code GateKernels.gruBackward}. */
   public static void gruBackward(int r0, int r1, int hs, float[] dh, float[] hPrev, int hpOff, float[] act, int actOff,
       float[] hgN, int hnOff, float[] dGi, int dgOff, float[] dGh, int dghOff) {
     int w = 3 * hs;
@@ -122,6 +128,7 @@ public final class GateKernelsReference {
     }
   }
 
+  /** The double-precision twin of {@code GateKernels.rnnForward} (all hidden units). */
   public static void rnnForward(int r0, int r1, int hs, boolean relu, float[] xg, int xgOff, float[] hg, float[] h,
       float[] act, int actOff) {
     for (int r = r0; r < r1; r++) {
@@ -136,6 +143,7 @@ public final class GateKernelsReference {
     }
   }
 
+  /** The double-precision twin of {@code GateKernels.rnnBackward}. */
   public static void rnnBackward(int r0, int r1, int hs, boolean relu, float[] dh, float[] act, int actOff, float[] dG,
       int dgOff) {
     for (int r = r0; r < r1; r++) {

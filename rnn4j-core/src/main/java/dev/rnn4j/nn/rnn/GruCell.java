@@ -5,6 +5,7 @@ import dev.rnn4j.tensor.Tensor;
 
 /** PyTorch's {@code nn.GRUCell}: one step of {@link Gru}'s recurrence, gates r, z, n. */
 public final class GruCell extends CellBase {
+  /** With biases, as PyTorch's default; weights from U(-1/sqrt(H), 1/sqrt(H)) drawn with {@code gen}. */
   public GruCell(int inputSize, int hiddenSize, Generator gen) {
     this(inputSize, hiddenSize, true, gen);
   }
@@ -14,6 +15,10 @@ public final class GruCell extends CellBase {
     this(inputSize, hiddenSize, Generator.defaultGenerator());
   }
 
+  /**
+   * {@code bias} adds {@code bias_ih} and {@code bias_hh}; weights from U(-1/sqrt(H), 1/sqrt(H)) drawn with
+   * {@code gen}.
+   */
   public GruCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
     super(RnnMode.GRU, inputSize, hiddenSize, bias, gen);
   }
@@ -28,6 +33,7 @@ public final class GruCell extends CellBase {
     return step(x, h, null)[0];
   }
 
+  /** One step from a zero hidden state. */
   public Tensor forward(Tensor x) {
     return forward(x, null);
   }

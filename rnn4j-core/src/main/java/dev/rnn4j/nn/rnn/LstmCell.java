@@ -8,6 +8,7 @@ public final class LstmCell extends CellBase {
   /** An LSTM state pair: {@code h} and {@code c}, both {@code (B, H)} or {@code (H)}. */
   public record State(Tensor h, Tensor c) {}
 
+  /** With biases, as PyTorch's default; weights from U(-1/sqrt(H), 1/sqrt(H)) drawn with {@code gen}. */
   public LstmCell(int inputSize, int hiddenSize, Generator gen) {
     this(inputSize, hiddenSize, true, gen);
   }
@@ -17,6 +18,10 @@ public final class LstmCell extends CellBase {
     this(inputSize, hiddenSize, Generator.defaultGenerator());
   }
 
+  /**
+   * {@code bias} adds {@code bias_ih} and {@code bias_hh}; weights from U(-1/sqrt(H), 1/sqrt(H)) drawn with
+   * {@code gen}.
+   */
   public LstmCell(int inputSize, int hiddenSize, boolean bias, Generator gen) {
     super(RnnMode.LSTM, inputSize, hiddenSize, bias, gen);
   }
@@ -32,6 +37,7 @@ public final class LstmCell extends CellBase {
     return new State(r[0], r[1]);
   }
 
+  /** One step from zero {@code h} and {@code c}. */
   public State forward(Tensor x) {
     return forward(x, null, null);
   }

@@ -5,6 +5,7 @@ import dev.rnn4j.tensor.Tensor;
 
 /** PyTorch's {@code nn.RNNCell}: {@code h' = act(W_ih x + b_ih + W_hh h + b_hh)}, act tanh or relu. */
 public final class RnnCell extends CellBase {
+  /** Tanh with biases, as PyTorch's default; weights from U(-1/sqrt(H), 1/sqrt(H)) drawn with {@code gen}. */
   public RnnCell(int inputSize, int hiddenSize, Generator gen) {
     this(inputSize, hiddenSize, true, "tanh", gen);
   }
@@ -38,6 +39,7 @@ public final class RnnCell extends CellBase {
     return step(x, h, null)[0];
   }
 
+  /** One step from a zero hidden state. */
   public Tensor forward(Tensor x) {
     return forward(x, null);
   }

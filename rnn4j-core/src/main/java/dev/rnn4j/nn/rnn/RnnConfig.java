@@ -26,6 +26,10 @@ public record RnnConfig(
     double dropout,
     boolean bidirectional,
     int projSize) {
+  /**
+   * Checks the values with PyTorch's messages (sizes and layers positive, dropout in [0, 1],
+   * {@code 0 <= projSize < hiddenSize}); otherwise {@link IllegalArgumentException}.
+   */
   public RnnConfig {
     if (!(dropout >= 0 && dropout <= 1)) {
       throw new IllegalArgumentException(
@@ -102,36 +106,46 @@ public record RnnConfig(
       this.hiddenSize = hiddenSize;
     }
 
+    /** PyTorch: {@code num_layers}. */
     public Builder numLayers(int v) {
       numLayers = v;
       return this;
     }
 
+    /** Whether the layers have {@code bias_ih} and {@code bias_hh}. */
     public Builder bias(boolean v) {
       bias = v;
       return this;
     }
 
+    /** PyTorch: {@code batch_first}. */
     public Builder batchFirst(boolean v) {
       batchFirst = v;
       return this;
     }
 
+    /**
+     * Dropout probability on every layer's output but the last; with one layer it has no effect, and the network logs
+     * PyTorch's warning.
+     */
     public Builder dropout(double v) {
       dropout = v;
       return this;
     }
 
+    /** Adds the reverse direction. */
     public Builder bidirectional(boolean v) {
       bidirectional = v;
       return this;
     }
 
+    /** PyTorch: {@code proj_size} (LSTM only). */
     public Builder projSize(int v) {
       projSize = v;
       return this;
     }
 
+    /** The config; the values are checked here (see {@link RnnConfig}). */
     public RnnConfig build() {
       return new RnnConfig(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize);
     }
