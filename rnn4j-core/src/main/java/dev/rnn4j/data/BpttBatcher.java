@@ -17,6 +17,12 @@ public final class BpttBatcher {
   private final int bptt;
   private final long columnLength; // tokens per column
 
+  /**
+   * Chunks of {@code bptt} steps over {@code batchSize} columns of an in-memory token stream (copied).
+   *
+   * @throws IllegalArgumentException if {@code batchSize} or {@code bptt} is not positive, or the stream has fewer than
+   *     two tokens per column
+   */
   public BpttBatcher(int[] stream, int batchSize, int bptt) {
     this(TokenStream.of(stream.clone()), batchSize, bptt);
   }

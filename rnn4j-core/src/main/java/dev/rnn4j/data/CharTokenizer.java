@@ -12,6 +12,12 @@ public final class CharTokenizer implements Tokenizer {
   private final int[] bmpIds; // id of each code point below U+10000 (UNK when absent): encoding a big file is a lookup
   private final Map<Integer, Integer> otherIds = new HashMap<>();
 
+  /**
+   * A tokenizer over {@code vocab}, whose ordinary tokens are single code points; other code points encode to
+   * {@code <unk>}.
+   *
+   * @throws IllegalArgumentException if an ordinary token of {@code vocab} is not exactly one code point
+   */
   public CharTokenizer(Vocabulary vocab) {
     bmpIds = new int[1 << 16];
     Arrays.fill(bmpIds, Vocabulary.UNK_ID);

@@ -16,10 +16,22 @@ public final class LengthBatcher {
   private final int batchSize;
   private final int maxLength;
 
+  /**
+   * Batches of {@code batchSize} over in-memory token sequences (copied as a list; the arrays are not copied), every
+   * target counted by the loss.
+   *
+   * @throws IllegalArgumentException if there are no sequences or {@code batchSize} is not positive
+   */
   public LengthBatcher(List<int[]> sequences, int batchSize) {
     this(sequences, null, batchSize);
   }
 
+  /**
+   * Batches of {@code batchSize} over {@code sequences} (e.g. a mapped token file), each sequence read when its batch
+   * is built; every target counted by the loss.
+   *
+   * @throws IllegalArgumentException if there are no sequences or {@code batchSize} is not positive
+   */
   public LengthBatcher(TokenSequences sequences, int batchSize) {
     this(sequences, null, batchSize);
   }
@@ -53,6 +65,7 @@ public final class LengthBatcher {
     this.maxLength = max;
   }
 
+  /** Sequences in the corpus, over all batches. */
   public int numSequences() {
     return sequences.size();
   }

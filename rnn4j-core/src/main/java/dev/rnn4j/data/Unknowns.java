@@ -26,10 +26,12 @@ public record Unknowns(long tokens, Map<String, Long> counts) {
     private final Map<String, Long> counts = new LinkedHashMap<>();
     private long tokens;
 
+    /** An empty count against {@code tokenizer}'s vocabulary. */
     public Counter(Tokenizer tokenizer) {
       this.tokenizer = tokenizer;
     }
 
+    /** Adds the tokens of {@code segment}, tokenized on its own (a token never spans two segments). */
     public void accept(String segment) {
       if (tokenizer instanceof CharTokenizer c) { // one lookup per character, a string only for an unknown one
         for (int i = 0, n = segment.length(); i < n; tokens++) {
@@ -50,6 +52,7 @@ public record Unknowns(long tokens, Map<String, Long> counts) {
       tokens += pieces.size();
     }
 
+    /** The counts so far, as a snapshot: later segments do not change it. */
     public Unknowns result() {
       return new Unknowns(tokens, new LinkedHashMap<>(counts));
     }
@@ -60,6 +63,7 @@ public record Unknowns(long tokens, Map<String, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /** Whether the vocabulary holds every token of the text. */
   public boolean isEmpty() {
     return counts.isEmpty();
   }

@@ -13,6 +13,7 @@ public final class WordTokenizer implements Tokenizer {
   private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]");
   private final Vocabulary vocab;
 
+  /** A tokenizer over {@code vocab}; tokens of {@link #split} that it lacks encode to {@code <unk>}. */
   public WordTokenizer(Vocabulary vocab) {
     this.vocab = vocab;
   }

@@ -145,10 +145,12 @@ public final class Tensor {
     return wrap(new long[] {value}, Shape.SCALAR, DType.INT64);
   }
 
+  /** {@code torch.zeros(shape)}: float32 zeros. A negative size throws {@link IllegalArgumentException}. */
   public static Tensor zeros(int... shape) {
     return zeros(new Shape(shape));
   }
 
+  /** {@code torch.zeros(shape)}: float32 zeros of {@code shape}. */
   public static Tensor zeros(Shape shape) {
     return wrap(new float[shape.numel()], shape);
   }
@@ -158,24 +160,32 @@ public final class Tensor {
     return dtype == DType.FLOAT32 ? zeros(shape) : wrap(new long[shape.numel()], shape, dtype);
   }
 
+  /** {@code torch.ones(shape)}: float32 ones. */
   public static Tensor ones(int... shape) {
     return full(1f, shape);
   }
 
+  /** {@code torch.full(shape, value)}: float32, every element {@code value} (arguments in the other order). */
   public static Tensor full(float value, int... shape) {
     return full(value, new Shape(shape));
   }
 
+  /** {@code torch.full(shape, value)}: float32 of {@code shape}, every element {@code value}. */
   public static Tensor full(float value, Shape shape) {
     float[] d = new float[shape.numel()];
     Arrays.fill(d, value);
     return wrap(d, shape);
   }
 
+  /** {@code torch.zeros_like(t)}: zeros of {@code t}'s shape and dtype, with no graph history. */
   public static Tensor zerosLike(Tensor t) {
     return zeros(t.shape, t.dtype);
   }
 
+  /**
+   * {@code torch.ones_like(t)}: ones of {@code t}'s shape and dtype, no graph history. A bool {@code t} throws
+   * {@link IllegalArgumentException} (PyTorch gives {@code true}s).
+   */
   public static Tensor onesLike(Tensor t) {
     return t.dtype == DType.FLOAT32 ? full(1f, t.shape) : zerosLike(t).add(1).to(t.dtype);
   }
@@ -287,6 +297,7 @@ public final class Tensor {
   // ---------------------------------------------------------------------------------------------------------------
   // Properties and element access
 
+  /** The sizes of the dims: {@code x.shape} / {@code x.size()}. */
   public Shape shape() {
     return shape;
   }
@@ -301,6 +312,7 @@ public final class Tensor {
     return shape.rank();
   }
 
+  /** Number of elements, the product of the sizes (1 for a 0-dim tensor): {@code x.numel()}. */
   public int numel() {
     return f != null ? f.length : l.length;
   }
@@ -727,62 +739,98 @@ public final class Tensor {
   // ---------------------------------------------------------------------------------------------------------------
   // Arithmetic (broadcasting as in PyTorch)
 
+  /**
+   * Elementwise {@code this + other}, broadcast: {@code torch.add}. Float32 if either side is, else int64. Throws
+   * {@link IllegalArgumentException} for shapes that do not broadcast or a bool operand (PyTorch allows bool).
+   */
   public Tensor add(Tensor other) {
     return ops().add(this, other);
   }
 
+  /**
+   * {@code x + s} for a Python number {@code s}: an int64 tensor stays int64 unless {@code s} has a fraction, which
+   * makes the result float32, as in PyTorch. A bool tensor throws {@link IllegalArgumentException}.
+   */
   public Tensor add(double s) {
     return ops().add(this, scalarLike(s));
   }
 
+  /**
+   * Elementwise {@code this - other}, broadcast: {@code torch.sub}. Float32 if either side is, else int64. Throws
+   * {@link IllegalArgumentException} for shapes that do not broadcast or a bool operand (PyTorch allows bool).
+   */
   public Tensor sub(Tensor other) {
     return ops().sub(this, other);
   }
 
+  /**
+   * {@code x - s} for a Python number {@code s}: an int64 tensor stays int64 unless {@code s} has a fraction, which
+   * makes the result float32, as in PyTorch. A bool tensor throws {@link IllegalArgumentException}.
+   */
   public Tensor sub(double s) {
     return ops().sub(this, scalarLike(s));
   }
 
+  /**
+   * Elementwise {@code this * other}, broadcast: {@code torch.mul}. Float32 if either side is, else int64. Throws
+   * {@link IllegalArgumentException} for shapes that do not broadcast or a bool operand (PyTorch allows bool).
+   */
   public Tensor mul(Tensor other) {
     return ops().mul(this, other);
   }
 
+  /**
+   * {@code x * s} for a Python number {@code s}: an int64 tensor stays int64 unless {@code s} has a fraction, which
+   * makes the result float32, as in PyTorch. A bool tensor throws {@link IllegalArgumentException}.
+   */
   public Tensor mul(double s) {
     return ops().mul(this, scalarLike(s));
   }
 
+  /**
+   * Elementwise true division {@code this / other}, broadcast: {@code torch.div}; float32, integer inputs included.
+   * Throws {@link IllegalArgumentException} for shapes that do not broadcast or a bool operand.
+   */
   public Tensor div(Tensor other) {
     return ops().div(this, other);
   }
 
+  /** {@code x / s} for a Python number {@code s}: float32 even for an int64 tensor (true division). */
   public Tensor div(double s) {
     return ops().div(this, scalarLike(s));
   }
 
+  /** Elementwise {@code -x}: {@code torch.neg}; int64 stays int64. */
   public Tensor neg() {
     return ops().unary(TensorOps.UnaryFunction.NEG, this);
   }
 
+  /** Elementwise {@code e^x}: {@code torch.exp}; an int64 or bool input gives float32. */
   public Tensor exp() {
     return ops().unary(TensorOps.UnaryFunction.EXP, this);
   }
 
+  /** Elementwise natural logarithm: {@code torch.log} ({@code -inf} at 0, NaN below); integer input gives float32. */
   public Tensor log() {
     return ops().unary(TensorOps.UnaryFunction.LOG, this);
   }
 
+  /** Elementwise {@code torch.tanh}; an int64 or bool input gives float32. */
   public Tensor tanh() {
     return ops().unary(TensorOps.UnaryFunction.TANH, this);
   }
 
+  /** Elementwise {@code 1 / (1 + e^-x)}: {@code torch.sigmoid}; an int64 or bool input gives float32. */
   public Tensor sigmoid() {
     return ops().unary(TensorOps.UnaryFunction.SIGMOID, this);
   }
 
+  /** Elementwise {@code max(x, 0)}: {@code torch.relu}; float32 even for an int64 input (PyTorch keeps int64). */
   public Tensor relu() {
     return ops().unary(TensorOps.UnaryFunction.RELU, this);
   }
 
+  /** Elementwise {@code torch.sqrt} (NaN below 0); an int64 or bool input gives float32. */
   public Tensor sqrt() {
     return ops().unary(TensorOps.UnaryFunction.SQRT, this);
   }
@@ -938,10 +986,18 @@ public final class Tensor {
     return sort(-1, descending);
   }
 
+  /**
+   * {@code torch.softmax(x, dim=d)}: {@code exp(x) / sum(exp(x))} along {@code d} (negative counts from the end), same
+   * shape, float32. A bad {@code d} throws {@link IllegalArgumentException}.
+   */
   public Tensor softmax(int d) {
     return ops().softmax(this, d, false);
   }
 
+  /**
+   * {@code torch.log_softmax(x, dim=d)}: {@code x - log(sum(exp(x)))} along {@code d}, computed together (more
+   * accurate than {@code softmax(d).log()}); same shape, float32.
+   */
   public Tensor logSoftmax(int d) {
     return ops().softmax(this, d, true);
   }
@@ -954,50 +1010,62 @@ public final class Tensor {
   // ---------------------------------------------------------------------------------------------------------------
   // Comparisons (bool results, no gradient)
 
+  /** Elementwise {@code x == o}, broadcast, as a bool tensor: {@code torch.eq}. */
   public Tensor eq(Tensor o) {
     return ops().compare(TensorOps.Comparison.EQ, this, o);
   }
 
+  /** Elementwise {@code x == s} as a bool tensor of this shape: {@code torch.eq(x, s)}. */
   public Tensor eq(double s) {
     return ops().compare(TensorOps.Comparison.EQ, this, scalarLike(s));
   }
 
+  /** Elementwise {@code x != o}, broadcast, as a bool tensor: {@code torch.ne}. */
   public Tensor ne(Tensor o) {
     return ops().compare(TensorOps.Comparison.NE, this, o);
   }
 
+  /** Elementwise {@code x != s} as a bool tensor of this shape: {@code torch.ne(x, s)}. */
   public Tensor ne(double s) {
     return ops().compare(TensorOps.Comparison.NE, this, scalarLike(s));
   }
 
+  /** Elementwise {@code x < o}, broadcast, as a bool tensor: {@code torch.lt}. */
   public Tensor lt(Tensor o) {
     return ops().compare(TensorOps.Comparison.LT, this, o);
   }
 
+  /** Elementwise {@code x < s} as a bool tensor of this shape: {@code torch.lt(x, s)}. */
   public Tensor lt(double s) {
     return ops().compare(TensorOps.Comparison.LT, this, scalarLike(s));
   }
 
+  /** Elementwise {@code x <= o}, broadcast, as a bool tensor: {@code torch.le}. */
   public Tensor le(Tensor o) {
     return ops().compare(TensorOps.Comparison.LE, this, o);
   }
 
+  /** Elementwise {@code x <= s} as a bool tensor of this shape: {@code torch.le(x, s)}. */
   public Tensor le(double s) {
     return ops().compare(TensorOps.Comparison.LE, this, scalarLike(s));
   }
 
+  /** Elementwise {@code x > o}, broadcast, as a bool tensor: {@code torch.gt}. */
   public Tensor gt(Tensor o) {
     return ops().compare(TensorOps.Comparison.GT, this, o);
   }
 
+  /** Elementwise {@code x > s} as a bool tensor of this shape: {@code torch.gt(x, s)}. */
   public Tensor gt(double s) {
     return ops().compare(TensorOps.Comparison.GT, this, scalarLike(s));
   }
 
+  /** Elementwise {@code x >= o}, broadcast, as a bool tensor: {@code torch.ge}. */
   public Tensor ge(Tensor o) {
     return ops().compare(TensorOps.Comparison.GE, this, o);
   }
 
+  /** Elementwise {@code x >= s} as a bool tensor of this shape: {@code torch.ge(x, s)}. */
   public Tensor ge(double s) {
     return ops().compare(TensorOps.Comparison.GE, this, scalarLike(s));
   }
