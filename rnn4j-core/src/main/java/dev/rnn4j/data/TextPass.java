@@ -29,6 +29,7 @@ public final class TextPass {
 
   /** Receives the text in order. */
   public interface Sink {
+    /** The next piece of the text, {@code s}, cut only where no token can span the cut. */
     void segment(String s);
   }
 

@@ -83,6 +83,7 @@ public final class TokenFile implements Closeable {
     return vocabularySize <= 1 << 8 ? 1 : vocabularySize <= 1 << 16 ? 2 : 4;
   }
 
+  /** The token file this was opened from. */
   public Path path() {
     return path;
   }
@@ -92,10 +93,12 @@ public final class TokenFile implements Closeable {
     return width;
   }
 
+  /** Tokens in the file, over all sequences (a {@code long}: a file may hold more than 2^31). */
   public long numTokens() {
     return numTokens;
   }
 
+  /** Sequences (lines, or one for a stream) in the file. */
   public long numSequences() {
     return numSequences;
   }
@@ -484,6 +487,10 @@ public final class TokenFile implements Closeable {
     private long numSequences;
     private boolean finished;
 
+    /**
+     * Starts a token file that will appear at {@code target} when {@link #finish} succeeds, with {@code width} bytes a
+     * token (1, 2 or 4; see {@link TokenFile#widthFor}). Until then only hidden siblings of {@code target} exist.
+     */
     public Writer(Path target, int width) throws IOException {
       if (width != 1 && width != 2 && width != 4) {
         throw new IllegalArgumentException("token width must be 1, 2 or 4 bytes, got " + width);
@@ -499,6 +506,7 @@ public final class TokenFile implements Closeable {
       writeIndex(0);
     }
 
+    /** Appends one token to the current sequence; an id that does not fit in the width is refused. */
     public void token(int id) throws IOException {
       if (id < 0 || id > limit) {
         throw new IllegalArgumentException("token id " + id + " does not fit in " + width + " bytes");
@@ -514,6 +522,7 @@ public final class TokenFile implements Closeable {
       numTokens++;
     }
 
+    /** Appends {@code ids[from, to)} to the current sequence, as {@link #token} one by one would. */
     public void tokens(int[] ids, int from, int to) throws IOException {
       if (width == 1 && buf.remaining() >= to - from) { // the common case, one byte a token, without a call each
         for (int i = from; i < to; i++) {

@@ -7,6 +7,7 @@ import java.util.List;
  * ({@link TokenFile#sequences()}): what {@link LengthBatcher} needs, without holding every sequence as an array.
  */
 public interface TokenSequences {
+  /** Number of sequences. */
   int size();
 
   /** Tokens in sequence {@code i}. */

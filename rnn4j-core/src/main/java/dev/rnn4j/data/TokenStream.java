@@ -2,8 +2,10 @@ package dev.rnn4j.data;
 
 /** Random access to one long run of token ids, in memory or in a mapped token file; positions are {@code long}. */
 public interface TokenStream {
+  /** Tokens in the stream. */
   long length();
 
+  /** The token at position {@code i}, {@code 0 <= i < length()}. */
   int get(long i);
 
   /** Tokens {@code [from, from + len)} into {@code dst[off...]}; a file-backed stream reads them in one call. */

@@ -13,8 +13,10 @@ import java.util.Map;
 public abstract class TokenizerFit {
   private TokenizerFit() {}
 
+  /** Counts the next segment of the text (segments come in order and split no token). */
   public abstract void accept(String segment);
 
+  /** The tokenizer fitted on every segment seen so far, the same as fitting it on their concatenation. */
   public abstract Tokenizer result();
 
   /** {@code "char"}: every distinct code point, sorted; {@code "word"}: the 50,000 most frequent words. */
