@@ -39,6 +39,7 @@ final class ModelStore {
   static final int CAPACITY = 4;
 
   private static final Map<Key, Entry> CACHE = new LinkedHashMap<>(8, 0.75f, true);
+  private static final java.util.concurrent.atomic.AtomicLong READS = new java.util.concurrent.atomic.AtomicLong();
 
   private ModelStore() {}
 
@@ -124,6 +125,7 @@ final class ModelStore {
         return e;
       }
     }
+    READS.incrementAndGet();
     Entry read = new Entry(path, read(fs, loc)); // outside the lock: a slow read does not hold up other checkpoints
     synchronized (CACHE) {
       Entry e = CACHE.putIfAbsent(key, read);
@@ -150,6 +152,11 @@ final class ModelStore {
     synchronized (CACHE) {
       CACHE.clear();
     }
+  }
+
+  /** How many times this JVM has read a checkpoint's files (tests). */
+  static long reads() {
+    return READS.get();
   }
 
   static int size() {

@@ -157,10 +157,13 @@ class RnnScorerTest {
   @Test
   void theCheckpointIsReadOncePerJvm() {
     ModelStore.clear();
+    long before = ModelStore.reads();
     RnnScorer scorer = new RnnScorer();
     scorer.setCheckpoint(ck.toString());
-    scorer.transform(frame(Fixtures.texts(40, 1), 4)).count();
-    scorer.transform(frame(Fixtures.texts(40, 2), 4)).collectAsList();
+    // two jobs of 4 tasks each, two of them at a time, in the one JVM of local mode (driver and executor)
+    assertEquals(40, scorer.transform(frame(Fixtures.texts(40, 1), 4)).count());
+    assertEquals(40, scorer.transform(frame(Fixtures.texts(40, 2), 4)).collectAsList().size());
+    assertEquals(1, ModelStore.reads() - before);
     assertEquals(1, ModelStore.size());
   }
 }
