@@ -115,6 +115,14 @@ class ClusterTest {
     for (int i = 0; i < texts.size(); i++) {
       assertEquals(local[i] / (seqs.get(i).length + 1), out.get(i).getDouble(2), 1e-5, texts.get(i));
     }
+    // an executor JVM reads the checkpoint once however many of the 4 tasks it ran (one of them may have run none)
+    Set<String> reads = new TreeSet<>(JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(List.of(0, 1, 2, 3, 4, 5, 6, 7), 8)
+        .map(i -> ManagementFactory.getRuntimeMXBean().getName() + " read " + ModelStore.reads())
+        .collect());
+    assertEquals(2, reads.size(), reads.toString());
+    assertTrue(reads.stream().allMatch(r -> r.endsWith(" read 1") || r.endsWith(" read 0")), reads.toString());
+    assertTrue(reads.stream().anyMatch(r -> r.endsWith(" read 1")), reads.toString());
     double[] eval = Trainer.validationLoss(model, new LengthBatcher(seqs, 64));
     double total = 0;
     for (Row r : out) {
