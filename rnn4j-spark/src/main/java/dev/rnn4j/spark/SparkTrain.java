@@ -142,6 +142,7 @@ public final class SparkTrain {
       }
       // the CLI's description of a text corpus (rnn4j-cli RunData.textSource), so `rnn4j train --resume` rebuilds it
       source = new JsonObject();
+      source.add("data", fingerprint(o.get("--data"), spark)); // size, mtime, CRC-32C: how the command tells changed data
       source.addProperty("bptt", 0);
       source.addProperty("kind", "text");
       source.addProperty("file", o.get("--data"));
@@ -232,6 +233,28 @@ public final class SparkTrain {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(k + " expects a number, got '" + o.get(k) + "'");
     }
+  }
+
+  /** The size, modification time and CRC-32C of {@code file}, as the rnn4j command records its training file. */
+  static JsonObject fingerprint(String file, SparkSession spark) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(file);
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(p)) {
+      throw new IllegalArgumentException("the data file " + file + " does not exist");
+    }
+    org.apache.hadoop.fs.FileStatus st = fs.getFileStatus(p);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    try (InputStream in = fs.open(p)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        crc.update(buf, 0, n);
+      }
+    }
+    JsonObject f = new JsonObject();
+    f.addProperty("size", st.getLen());
+    f.addProperty("mtime_ms", st.getModificationTime());
+    f.addProperty("crc32c", Long.toHexString(crc.getValue()));
+    return f;
   }
 
   /** A UTF-8 file on any Hadoop file system; invalid UTF-8 is an error naming the file. */
