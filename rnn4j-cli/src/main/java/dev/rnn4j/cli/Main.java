@@ -57,7 +57,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // The kernel and BLAS choices are logged at INFO; keep the console quiet unless asked.
+    // Keep the console quiet (libraries' INFO lines) unless asked; rnn4j logs its runtime choices at FINE.
     if (System.getenv("RNN4J_VERBOSE") == null) {
       Logger.getLogger("").setLevel(Level.WARNING);
       Logger.getLogger("dev.ludovic.netlib").setLevel(Level.WARNING);

@@ -176,7 +176,7 @@ class PackedGemmTest {
     int k = PackedGemm.KC + 9;
     int n = 5 * PackedGemm.NR + 3;
     float[] b = random(n * k);
-    PreparedB kept = WeightCache.prepared(true, k, n, b, 0, k);
+    PreparedB kept = Gemm.packKept(true, k, n, b, 0, k);
     for (int m : new int[] {4, 5, 10, 11, 40}) {
       assertEquals(PackedGemm.NR, Gemm.columnAlignment(kept, m), "m=" + m);
       float[] a = random(m * k);
