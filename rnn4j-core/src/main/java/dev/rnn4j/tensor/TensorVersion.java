@@ -34,7 +34,8 @@ public final class TensorVersion {
   /**
    * Starts one write section over {@code tensors} (each storage counted once): their versions turn odd until the
    * section is closed. The optimizers open one for a whole step, so a reader sees the parameters as they were before
-   * the step or after it.
+   * the step or after it. A thread must not run inference on these tensors while its own section is open: the call
+   * would wait for the section to close.
    */
   public static WriteSection beginWrite(List<Tensor> tensors) {
     List<TensorVersion> open = new ArrayList<>(tensors.size());

@@ -242,7 +242,9 @@ class RnnInvariantsTest {
     float[] w = new float[gates * hidden];
     int align = dev.rnn4j.tensor.gemm.Gemm.columnAlignment(
         dev.rnn4j.tensor.gemm.Gemm.prepareB(true, hidden, gates, w, 0, hidden, new int[] {72, 72, 72}), 72);
-    assertTrue(align > 0 && hidden % align == 0, "a 72-row step must be cut by units (alignment " + align + ")");
+    if (dev.rnn4j.tensor.gemm.Gemm.canPrepack()) { // else (scalar kernels) both settings run whole steps
+      assertTrue(align > 0 && hidden % align == 0, "a 72-row step must be cut by units (alignment " + align + ")");
+    }
     Tensor[][] results = new Tensor[2][];
     {
       for (int side = 0; side < 2; side++) {
