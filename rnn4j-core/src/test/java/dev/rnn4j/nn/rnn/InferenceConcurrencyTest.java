@@ -11,9 +11,13 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.util.Parallel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -44,27 +48,44 @@ class InferenceConcurrencyTest {
   /**
    * One thread takes SGD steps on a GRU while another runs inference on it without pause, so that packings of the
    * weights overlap the steps' writes. After each burst of steps has returned, an inference call must equal the same
-   * call on a module that has never run, loaded with the current weights (a fresh packing): bit for bit. A cache that
+   * call on a twin module that took the same steps on one thread: bit for bit. A cache that
    * packs outside its lock and then stores the copy unconditionally fails this: an invalidation that lands while it
-   * packs is lost, and the old weights stay in use.
+   * packs is lost, and the old weights stay in use. And every result of the inference thread must be the output of
+   * the weights as they were between two steps (the set of outputs the optimizer's thread computed after each step):
+   * never a mix of old and new parameters.
    */
   @Test
   void inferenceNeverKeepsOldWeightsOnceAStepHasReturned() throws Exception {
     RnnConfig config = RnnConfig.builder(INPUT, HIDDEN).build();
     Gru rnn = new Gru(config, new Generator(1));
-    Gru reference = new Gru(config, new Generator(2));
     Generator g = new Generator(3);
     for (Tensor p : rnn.parameters()) {
       p.setGrad(Tensor.randn(g, p.shape().dims()));
     }
     Sgd sgd = new Sgd(rnn.namedParameters(), Sgd.Options.of(1e-2));
+    // The twin takes the same steps (same weights, gradients and arithmetic, so the same bits) on one thread only: its
+    // outputs are the outputs of the weights between two steps.
+    Gru twin = new Gru(config, new Generator(2));
+    twin.loadStateDict(rnn.stateDict(), true);
+    for (Tensor p : twin.parameters()) {
+      p.setGrad(rnn.namedParameters().get(twin.namedParameters().entrySet().stream()
+          .filter(e -> e.getValue() == p).findFirst().orElseThrow().getKey()).grad());
+    }
+    Sgd twinSgd = new Sgd(twin.namedParameters(), Sgd.Options.of(1e-2));
     Tensor x = Tensor.randn(new Generator(4), 1, 8, INPUT); // length 1, batch 8: the kept packed copies are read
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    Set<Integer> betweenSteps = new HashSet<>(); // outputs of the weights after each step (and before the first)
+    betweenSteps.add(Arrays.hashCode(infer(rnn, x).data()));
+    List<Integer> seen = new ArrayList<>(); // the inference thread's outputs; read after join()
+    AtomicLong started = new AtomicLong(); // inference calls started
+    AtomicLong finished = new AtomicLong(); // and finished
     Thread reader = new Thread(() -> {
       try {
         while (!stop.get()) {
-          infer(rnn, x);
+          started.incrementAndGet();
+          seen.add(Arrays.hashCode(infer(rnn, x).data()));
+          finished.incrementAndGet();
         }
       } catch (Throwable t) {
         failure.set(t);
@@ -75,12 +96,21 @@ class InferenceConcurrencyTest {
     float worst = 0;
     try {
       for (int trial = 0; trial < TRIALS; trial++) {
-        for (int s = 0; s < STEPS; s++) {
+        for (int s = 0; s < STEPS; s++) { // back to back: a packing that started after one overlaps the next
           sgd.step();
         }
+        // Once the inference call that was running when the steps returned has finished too (whatever it packed is
+        // stored by then), a call must see the new weights.
+        for (long inFlight = started.get(); finished.get() < inFlight && failure.get() == null; ) {
+          Thread.onSpinWait();
+        }
         Tensor got = infer(rnn, x);
-        reference.loadStateDict(rnn.stateDict(), true);
-        Tensor want = infer(reference, x);
+        Tensor want = null;
+        for (int s = 0; s < STEPS; s++) { // the same steps on the twin, one inference after each
+          twinSgd.step();
+          want = infer(twin, x);
+          betweenSteps.add(Arrays.hashCode(want.data()));
+        }
         if (!got.contentEquals(want)) {
           stale++;
           worst = Math.max(worst, maxAbsDiff(got, want));
@@ -93,8 +123,12 @@ class InferenceConcurrencyTest {
     if (failure.get() != null) {
       throw new AssertionError("the inference thread failed", failure.get());
     }
-    assertEquals(0, stale, stale + " of " + TRIALS + " trials used old weights after the steps had returned (max abs"
-        + " difference " + worst + ")");
+    long mixed = seen.stream().filter(h -> !betweenSteps.contains(h)).count();
+    assertTrue(seen.size() >= TRIALS, "the inference thread ran " + seen.size() + " calls");
+    assertEquals("0 stale, 0 mixed", stale + " stale, " + mixed + " mixed",
+        stale + " of " + TRIALS + " trials used old weights after the steps had returned (max abs difference " + worst
+            + "); " + mixed + " of " + seen.size() + " concurrent inference calls saw weights that were never the"
+            + " state between two steps");
   }
 
   /** Eight threads of inference on one module that has never run (they race to pack its weights) give one thread's bits. */
