@@ -9,9 +9,9 @@ import dev.rnn4j.nn.rnn.RnnBase;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
 import dev.rnn4j.nn.rnn.pack.Packing;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.runtime.RuntimeSettings;
 
 /**
  * One of rnn4j's runtime switches on and off, alternating call by call in one process, so that the machine's drift

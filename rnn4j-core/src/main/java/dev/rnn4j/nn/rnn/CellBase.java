@@ -1,13 +1,13 @@
 package dev.rnn4j.nn.rnn;
 
 import dev.rnn4j.autograd.Graph;
-import dev.rnn4j.runtime.RuntimeSettings;
-import java.util.List;
 import dev.rnn4j.nn.Init;
 import dev.rnn4j.nn.Module;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
+import java.util.List;
 
 /**
  * What the single-step cells share: PyTorch's {@code RNNCellBase}. Parameters {@code weight_ih} {@code (G*H, H_in)},

@@ -6,10 +6,10 @@ import dev.rnn4j.autograd.op.DropoutOp;
 import dev.rnn4j.nn.Init;
 import dev.rnn4j.nn.Module;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Shape;
-import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.util.Parallel;
 import java.util.ArrayList;
@@ -47,7 +47,6 @@ import java.util.logging.Logger;
  */
 public abstract class RnnBase extends Module {
   private static final Logger LOG = Logger.getLogger(RnnBase.class.getName());
-
 
   /**
    * The parameters of one direction of one layer.
