@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * </table>
  *
  * A system property wins over the environment variable. {@code OPENBLAS_NUM_THREADS} (OpenBLAS's own variable) is
- * read here too: when it is not 1, OpenBLAS threads each call itself and rnn4j does not split products on top.
+ * read here too: unless it is 1, OpenBLAS threads each call itself and rnn4j does not split products on top.
  *
  * @param backend where general matrix products run: native OpenBLAS when found ({@code AUTO}), OpenBLAS or fail
  *     ({@code NATIVE}), or pure Java ({@code JAVA})
@@ -211,9 +211,12 @@ public record RuntimeSettings(Backend backend, String openblasPath, int vectorBi
     return vectorBits == AUTO_WIDTH ? PreferredWidth.BITS : vectorBits;
   }
 
-  /** Whether OpenBLAS threads each call itself (then rnn4j does not split products over its own threads). */
+  /**
+   * Whether OpenBLAS threads each call itself (then rnn4j does not split products over its own threads): unless
+   * {@code OPENBLAS_NUM_THREADS} is 1, OpenBLAS uses every core (its default when the variable is unset).
+   */
   public boolean openblasThreadsItself() {
-    return openblasThreads != null && !openblasThreads.equals("1");
+    return openblasThreads == null || !openblasThreads.equals("1");
   }
 
   /** Every setting by name, in declaration order, as {@code rnn4j info} prints them. */

@@ -32,6 +32,9 @@ class RuntimeSettingsTest {
     assertFalse(s.keepPackedWeights());
     assertTrue(s.concurrentDirections());
     assertTrue(s.openblasThreadsItself());
+    assertTrue(RuntimeSettings.defaults().openblasThreadsItself(), "unset: OpenBLAS uses every core");
+    assertFalse(RuntimeSettings.fromSources(k -> null, Map.of("OPENBLAS_NUM_THREADS", "1")::get)
+        .openblasThreadsItself());
     RuntimeSettings d = RuntimeSettings.fromSources(k -> null, k -> null);
     assertEquals(RuntimeSettings.defaults(), d);
     assertEquals(RuntimeSettings.AUTO_WIDTH, d.vectorBits());
