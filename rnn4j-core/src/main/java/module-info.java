@@ -19,6 +19,7 @@ module dev.rnn4j.core {
   requires dev.ludovic.netlib.blas;
   requires pickle; // net.razorvine:pickle has no module name of its own; this is the one derived from its jar name
 
+  exports dev.rnn4j.runtime;
   exports dev.rnn4j.tensor;
   exports dev.rnn4j.autograd;
   exports dev.rnn4j.nn;

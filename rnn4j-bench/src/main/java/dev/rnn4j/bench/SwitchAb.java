@@ -9,14 +9,15 @@ import dev.rnn4j.nn.rnn.RnnBase;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
 import dev.rnn4j.nn.rnn.pack.Packing;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.tensor.gemm.WeightCache;
 
 /**
  * One of rnn4j's runtime switches on and off, alternating call by call in one process, so that the machine's drift
- * (2x between processes on a shared 2-core machine) falls on both sides alike: the inference weight cache
- * ({@link WeightCache#setEnabled}) or recurrent steps cut by hidden units ({@link RnnBase#setStepsByUnits}).
+ * falls on both sides alike: the recurrent module's packed weights kept between inference calls
+ * ({@link RuntimeSettings#keepPackedWeights()}) or recurrent steps cut by hidden units
+ * ({@link RuntimeSettings#stepsByUnits()}), switched on the module with {@link RnnBase#useRuntimeSettings}.
  * Workloads as in {@code rnn4j bench}: the seed's batch through the 1-layer LSTM (packed, or padded) or the 2-layer
  * bidirectional GRU, or one step of the greedy GRU loop (batch 10: GRU step, Linear head, argmax fed back), or the
  * large 2-layer LSTM. The last three quarters of the calls are timed; prints best, median and mean per call.
@@ -24,24 +25,29 @@ import dev.rnn4j.tensor.gemm.WeightCache;
  * <pre>
  * OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector -XX:+UseParallelGC \
  *     -cp rnn4j-bench/target/rnn4j-benchmarks.jar dev.rnn4j.bench.SwitchAb \
- *     [weightCache|stepsByUnits] [lstm|lstmPadded|bigru|greedy|lstm2] [calls]
+ *     [keepPackedWeights|stepsByUnits] [lstm|lstmPadded|bigru|greedy|lstm2] [calls]
  * </pre>
  */
 public final class SwitchAb {
+  /** The recurrent module of the workload, whose settings the toggle switches. */
+  private static final java.util.List<RnnBase> MODULES = new java.util.ArrayList<>();
+
   private SwitchAb() {}
 
   public static void main(String[] args) {
-    String which = args.length > 0 ? args[0] : "weightCache";
+    String which = args.length > 0 ? args[0] : "keepPackedWeights";
     String workload = args.length > 1 ? args[1] : "lstm";
     int calls = args.length > 2 ? Integer.parseInt(args[2]) : 400;
     if (calls < 4) {
       throw new IllegalArgumentException("calls must be at least 4, got " + calls);
     }
-    java.util.function.Consumer<Boolean> toggle = switch (which) {
-      case "weightCache" -> WeightCache::setEnabled;
-      case "stepsByUnits" -> RnnBase::setStepsByUnits;
-      default -> throw new IllegalArgumentException("expected weightCache or stepsByUnits, got " + which);
+    RuntimeSettings base = RuntimeSettings.current();
+    java.util.function.Function<Boolean, RuntimeSettings> setting = switch (which) {
+      case "keepPackedWeights" -> base::withKeepPackedWeights;
+      case "stepsByUnits" -> base::withStepsByUnits;
+      default -> throw new IllegalArgumentException("expected keepPackedWeights or stepsByUnits, got " + which);
     };
+    java.util.function.Consumer<Boolean> toggle = on -> MODULES.forEach(m -> m.useRuntimeSettings(setting.apply(on)));
     Runnable call = switch (workload) {
       case "lstm", "bigru" -> seed(workload.equals("bigru"), true);
       case "lstmPadded" -> seed(false, false);
@@ -87,6 +93,7 @@ public final class SwitchAb {
     RnnConfig.Builder cfg = RnnConfig.builder(256, 512);
     var rnn = bigru ? new Gru(cfg.numLayers(2).bidirectional(true).build(), gen) : new Lstm(cfg.build(), gen);
     rnn.eval();
+    MODULES.add(rnn);
     int[] lengths = {20, 18, 18, 17, 15, 10, 8, 6, 6, 5};
     Tensor padded = Tensor.randn(gen, 20, 10, 256);
     PackedSequence x = Packing.packPaddedSequence(padded, lengths, false, true);
@@ -110,6 +117,7 @@ public final class SwitchAb {
     Generator gen = new Generator(1);
     Lstm lstm = new Lstm(RnnConfig.builder(512, 1024).numLayers(2).build(), gen);
     lstm.eval();
+    MODULES.add(lstm);
     Tensor x = Tensor.randn(gen, 100, 64, 512);
     return () -> {
       try (GradMode g = GradMode.disable()) {
@@ -123,6 +131,7 @@ public final class SwitchAb {
     Embedding embedding = new Embedding(100, 256, gen);
     Gru gru = new Gru(RnnConfig.builder(256, 512).build(), gen);
     Linear head = new Linear(512, 100, gen);
+    MODULES.add(gru);
     Tensor ids = Tensor.ofLongs(new long[] {1, 5, 9, 13, 17, 21, 25, 29, 33, 37});
     Tensor h = Tensor.zeros(1, 10, 512);
     return () -> {

@@ -1,5 +1,6 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
@@ -38,5 +39,7 @@ final class InfoCommand implements Runnable {
     out.println("kernels   " + KernelSelector.kernels().name());
     out.println("gemm      " + Gemm.implementation() + ": " + Blas.description());
     out.println("threads   " + Parallel.threads() + (Blas.blasOwnsThreads() ? " (OpenBLAS threads itself)" : ""));
+    out.println("settings  (system property rnn4j.NAME or environment variable RNN4J_NAME)");
+    RuntimeSettings.current().asMap().forEach((k, v) -> out.printf("  %-21s %s%n", k, v));
   }
 }

@@ -77,10 +77,16 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // The kernel and BLAS choices are logged at INFO; keep the console quiet unless asked.
+    // Keep the console quiet (libraries' INFO lines) unless asked; with RNN4J_VERBOSE set, rnn4j's own FINE lines
+    // (its runtime settings, kernels and GEMM backend, each logged once) show too.
     if (System.getenv("RNN4J_VERBOSE") == null) {
       Logger.getLogger("").setLevel(Level.WARNING);
       Logger.getLogger("dev.ludovic.netlib").setLevel(Level.WARNING);
+    } else {
+      Logger.getLogger("dev.rnn4j").setLevel(Level.FINE);
+      for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+        h.setLevel(Level.FINE);
+      }
     }
     int code;
     try {

@@ -196,4 +196,13 @@ class CliTest {
       assertTrue(r.out().startsWith("Usage: rnn4j " + command), command + ": " + r.out());
     }
   }
+
+  @Test
+  void infoPrintsEveryRuntimeSetting() {
+    Run r = run("info");
+    assertEquals(0, r.code(), r.err());
+    for (String name : dev.rnn4j.runtime.RuntimeSettings.current().asMap().keySet()) {
+      assertTrue(r.out().contains("\n  " + name + " "), "info lists " + name + ": " + r.out());
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.rnn4j.nn;
 
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.TensorVersion;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -138,12 +139,21 @@ public abstract class Module {
       throw new IllegalArgumentException(
           "Error(s) in loading state_dict for " + getClass().getSimpleName() + ":\n\t" + String.join("\n\t", errors));
     }
+    List<Tensor> targets = new ArrayList<>();
     for (var e : own.entrySet()) {
-      Tensor v = state.get(e.getKey());
-      if (v != null) {
-        float[] src = v.dtype() == dev.rnn4j.tensor.DType.FLOAT32 ? v.data() : v.toFloatArray();
-        System.arraycopy(src, 0, e.getValue().data(), 0, src.length);
-        e.getValue().markModified();
+      if (state.containsKey(e.getKey())) {
+        targets.add(e.getValue());
+      }
+    }
+    // One write section for the whole load (NOTE [tensor versions]): inference on another thread sees all old or all
+    // new values.
+    try (TensorVersion.WriteSection w = TensorVersion.beginWrite(targets)) {
+      for (var e : own.entrySet()) {
+        Tensor v = state.get(e.getKey());
+        if (v != null) {
+          float[] src = v.dtype() == dev.rnn4j.tensor.DType.FLOAT32 ? v.data() : v.toFloatArray();
+          System.arraycopy(src, 0, e.getValue().data(), 0, src.length);
+        }
       }
     }
     return new LoadResult(missing, unexpected);

@@ -2,6 +2,7 @@ package dev.rnn4j.optim;
 
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.TensorVersion;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -51,18 +52,31 @@ public abstract class Optimizer {
     return groups.get(0).lr();
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /**
+   * Applies one update to every parameter that has a gradient. The whole step is one write section over those
+   * parameters (NOTE [tensor versions]): a recurrent module running inference on another thread sees its weights as
+   * they were before the step or after it, and once {@code step()} has returned, never the old ones.
+   */
   public final void step() {
+    List<Tensor> updated = new ArrayList<>();
     for (ParamGroup g : groups) {
-      for (var e : g.params().entrySet()) {
-        Tensor p = e.getValue();
-        Tensor grad = p.grad();
-        if (grad == null) {
-          continue;
+      for (Tensor p : g.params().values()) {
+        if (p.grad() != null) {
+          updated.add(p);
         }
-        Map<String, Tensor> st = state.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>());
-        update(p.data(), grad.data(), st, p.shape(), g);
-        p.markModified();
+      }
+    }
+    try (TensorVersion.WriteSection w = TensorVersion.beginWrite(updated)) {
+      for (ParamGroup g : groups) {
+        for (var e : g.params().entrySet()) {
+          Tensor p = e.getValue();
+          Tensor grad = p.grad();
+          if (grad == null) {
+            continue;
+          }
+          Map<String, Tensor> st = state.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>());
+          update(p.data(), grad.data(), st, p.shape(), g);
+        }
       }
     }
   }

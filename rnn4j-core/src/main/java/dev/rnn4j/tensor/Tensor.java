@@ -1,6 +1,5 @@
 package dev.rnn4j.tensor;
 
-import dev.rnn4j.tensor.gemm.WeightCache;
 import dev.rnn4j.tensor.spi.TensorOps;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +21,7 @@ public final class Tensor {
   private final DType dtype;
   private final float[] f; // FLOAT32 storage, or null
   private final long[] l; // INT64 / BOOL storage, or null
+  private final TensorVersion version; // shared with every view of the storage (NOTE [tensor versions])
 
   private boolean requiresGrad;
   private boolean retainsGrad;
@@ -39,10 +39,23 @@ public final class Tensor {
   }
 
   private Tensor(Shape shape, DType dtype, float[] f, long[] l) {
+    this(shape, dtype, f, l, new TensorVersion());
+  }
+
+  private Tensor(Shape shape, DType dtype, float[] f, long[] l, TensorVersion version) {
     this.shape = shape;
     this.dtype = dtype;
     this.f = f;
     this.l = l;
+    this.version = version;
+  }
+
+  /** The same storage (and version counter) seen as {@code shape}, with no graph history; for view ops. */
+  public Tensor aliasAs(Shape shape) {
+    if (shape.numel() != numel()) {
+      throw new IllegalArgumentException("shape '" + shape + "' is invalid for input of size " + numel());
+    }
+    return new Tensor(shape, dtype, f, l, version);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -323,8 +336,8 @@ public final class Tensor {
 
   /**
    * The float storage itself, row-major, not a copy. Kernels and optimizers read and write it; writing it bypasses
-   * autograd. After writing into a tensor that already exists (a weight, say), call {@link #markModified()}: the
-   * recurrent layers keep packed copies of their weights between inference calls ({@link WeightCache}).
+   * autograd and does not change {@link #version()}: after writing into a tensor that already exists (a weight, say),
+   * call {@link #markModified()}, or the recurrent modules may keep using packed copies of the old values.
    */
   public float[] data() {
     if (f == null) {
@@ -334,12 +347,23 @@ public final class Tensor {
   }
 
   /**
-   * Says that this tensor's values were changed in place (through {@link #data()}): copies derived from them, the
-   * packed weights of {@link WeightCache}, are dropped. The optimizers, {@code Module.loadStateDict} and the
-   * initialisers call it themselves. Views share the storage, so marking any of them is enough.
+   * Says that this tensor's values were changed in place through {@link #data()}: moves its {@link #version()} on, so
+   * copies derived from the old values (a recurrent module's packed weights) are made again. Only for code that writes
+   * through {@code data()} itself: rnn4j's own in-place writes (optimizer steps, {@code Module.loadStateDict}, the
+   * initialisers) change the version already. Views share the storage and its version, so marking any of them is
+   * enough. To write while other threads may read, use a {@link TensorVersion#beginWrite write section} instead.
    */
   public void markModified() {
-    WeightCache.invalidate(f);
+    version.bump();
+  }
+
+  /** The version of this tensor's storage (NOTE [tensor versions]). */
+  public long version() {
+    return version.get();
+  }
+
+  TensorVersion versionCounter() {
+    return version;
   }
 
   /** The int64/bool storage itself, row-major, not a copy. */
@@ -524,7 +548,7 @@ public final class Tensor {
 
   /** The same storage, cut from the graph. */
   public Tensor detach() {
-    return new Tensor(shape, dtype, f, l);
+    return new Tensor(shape, dtype, f, l, version);
   }
 
   /** A copy of the storage with no graph history (not PyTorch's differentiable {@code clone}). */

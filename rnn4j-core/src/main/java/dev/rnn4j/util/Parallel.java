@@ -1,37 +1,43 @@
 package dev.rnn4j.util;
 
+import dev.rnn4j.runtime.RuntimeSettings;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one place rnn4j runs work on several threads. Ranges are split into equal, deterministic chunks (the same
- * thread count always gives the same split, so results reproduce), and small ranges run on the calling thread: RNN
- * matrices are small and a thread hand-off costs microseconds.
+ * The one place rnn4j runs work on several threads: the runtime's thread team. Ranges are split into equal,
+ * deterministic chunks (the same thread count always gives the same split, so results reproduce), and small ranges
+ * run on the calling thread: RNN matrices are small and a thread hand-off costs microseconds.
  *
- * <p>The thread count comes from {@code -Drnn4j.threads=N} (default: the available processors) and can be set once
- * at start-up with {@link #setThreads(int)} (the CLI's {@code --threads}).
+ * <p>The team has {@code threads - 1} helpers; the thread count comes from {@link RuntimeSettings#threads()} and can
+ * be changed with {@link #setThreads(int)} (the CLI's {@code --threads}, tests), which replaces the team.
  *
- * <p>The helpers are {@code threads - 1} daemon threads that, after each range, spin for a short while
- * ({@link #SPIN_NANOS}) waiting for the next one before they park: a recurrent layer splits two or three products
- * per time step, and handing work to a parked thread through an executor measured 42 us per split (empty body) on
- * the 2-core build machine, a large part of a 100-300 us step. The caller and the helpers claim a range's chunks from
- * a shared counter, so the caller never waits for a helper that has not started yet. A range started while the
- * helpers are busy (a nested or a concurrent call) runs its chunks one after another on the calling thread, with the
- * same chunk boundaries.
- * Spinning threads yield every few microseconds: on a machine shared with other processes, a spinner holding the
- * core its partner needs made 2 threads 1.5-3x slower than 1 (seed_lstm_packed_fwd, load 3.5 on 2 cores).
+ * <p><b>What runs in parallel, what waits.</b> One range at a time has the team: its chunks are claimed from a shared
+ * counter by the calling thread and the helpers, so the caller never waits for a helper that has not woken yet, and
+ * returns when every chunk is done. A range started while the team is busy (a nested range, or another thread's
+ * call) does not wait for it: it runs its chunks one after another on its own calling thread, with the same chunk
+ * boundaries, so the same bits. Any number of threads may call at once; each makes progress on its own thread, none
+ * waits for another's range, and there is no lock order to deadlock on.
+ *
+ * <p><b>Idle threads.</b> The helpers are daemon threads. After a range a helper spins for {@link #SPIN_NANOS}
+ * waiting for the next one (a recurrent layer splits two or three products per time step, and waking a parked thread
+ * costs far more than a spinning one takes to notice), yielding every few microseconds so it does not hold a core a
+ * busy caller needs; then it parks until the next range. A process that has stopped computing uses no CPU for rnn4j
+ * after that.
  */
 public final class Parallel {
   /** How long an idle helper polls for the next chunk before it parks. */
   static final long SPIN_NANOS = 200_000;
 
   /** Chunks per thread (when the range allows): a late helper still finds work, and chunk sizes even out. */
-  private static final int CHUNKS_PER_THREAD = Integer.getInteger("rnn4j.chunksPerThread", 2);
+  private static final int CHUNKS_PER_THREAD = 2;
 
-  private static volatile int threads =
-      Integer.getInteger("rnn4j.threads", Runtime.getRuntime().availableProcessors());
+  /** How long a caller waiting for helpers' chunks parks between checks once it has spun {@link #SPIN_NANOS}. */
+  private static final long AWAIT_PARK_NANOS = 20_000;
+
+  private static volatile int threads = RuntimeSettings.current().threads();
   private static volatile Team team;
 
   private Parallel() {}
@@ -78,8 +84,7 @@ public final class Parallel {
    * Runs {@code body} over {@code [lo, hi)} split into at most {@link #threads()} chunks of at least
    * {@code minChunk} elements. Serial when only one chunk results. The chunks are fixed by the range, the minimum
    * and the thread count; which thread runs which chunk is not: the caller and the helpers claim them in turn, so a
-   * helper that is slow to wake (measured: a quarter of hand-offs took over 5 us, 36 us on average) leaves its chunk
-   * to the caller instead of holding it up.
+   * helper that is slow to wake leaves its chunk to the caller instead of holding it up.
    */
   public static void forRange(int lo, int hi, int minChunk, RangeBody body) {
     int n = hi - lo;
@@ -159,7 +164,7 @@ public final class Parallel {
       long spinUntil = System.nanoTime() + SPIN_NANOS;
       for (int spins = 1; done.get() < chunks; spins++) {
         if (System.nanoTime() >= spinUntil) {
-          LockSupport.parkNanos(20_000);
+          LockSupport.parkNanos(AWAIT_PARK_NANOS);
         } else if ((spins & 63) == 0) {
           Thread.yield(); // the helper may be waiting for this core (other processes hold the rest)
         } else {

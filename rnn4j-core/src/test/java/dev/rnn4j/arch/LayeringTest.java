@@ -8,7 +8,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * Package dependencies point one way: util, then tensor, then autograd, then nn, then the libraries built on nn
+ * Package dependencies point one way: runtime (the settings), then util, then tensor, then autograd, then nn, then the libraries built on nn
  * (optim, io, data, generate, loss, which do not use one another), then model and train. The command line (rnn4j-cli)
  * sits on top in its own Maven module, so core cannot reach it.
  *
@@ -21,6 +21,7 @@ class LayeringTest {
   static final ArchRule dependenciesPointDown =
       layeredArchitecture()
           .consideringOnlyDependenciesInLayers()
+          .layer("runtime").definedBy("dev.rnn4j.runtime..")
           .layer("util").definedBy("dev.rnn4j.util..")
           .layer("tensor").definedBy("dev.rnn4j.tensor..")
           .layer("autograd").definedBy("dev.rnn4j.autograd..")
@@ -32,17 +33,18 @@ class LayeringTest {
           .layer("loss").definedBy("dev.rnn4j.loss..")
           .layer("model").definedBy("dev.rnn4j.model..")
           .layer("train").definedBy("dev.rnn4j.train..")
-          .whereLayer("util").mayNotAccessAnyLayer()
-          .whereLayer("tensor").mayOnlyAccessLayers("util")
-          .whereLayer("autograd").mayOnlyAccessLayers("tensor", "util")
-          .whereLayer("nn").mayOnlyAccessLayers("autograd", "tensor", "util")
-          .whereLayer("optim").mayOnlyAccessLayers("nn", "autograd", "tensor", "util")
-          .whereLayer("io").mayOnlyAccessLayers("nn", "autograd", "tensor", "util")
-          .whereLayer("data").mayOnlyAccessLayers("nn", "autograd", "tensor", "util")
-          .whereLayer("generate").mayOnlyAccessLayers("nn", "autograd", "tensor", "util")
-          .whereLayer("loss").mayOnlyAccessLayers("nn", "autograd", "tensor", "util")
+          .whereLayer("runtime").mayNotAccessAnyLayer()
+          .whereLayer("util").mayOnlyAccessLayers("runtime")
+          .whereLayer("tensor").mayOnlyAccessLayers("util", "runtime")
+          .whereLayer("autograd").mayOnlyAccessLayers("tensor", "util", "runtime")
+          .whereLayer("nn").mayOnlyAccessLayers("autograd", "tensor", "util", "runtime")
+          .whereLayer("optim").mayOnlyAccessLayers("nn", "autograd", "tensor", "util", "runtime")
+          .whereLayer("io").mayOnlyAccessLayers("nn", "autograd", "tensor", "util", "runtime")
+          .whereLayer("data").mayOnlyAccessLayers("nn", "autograd", "tensor", "util", "runtime")
+          .whereLayer("generate").mayOnlyAccessLayers("nn", "autograd", "tensor", "util", "runtime")
+          .whereLayer("loss").mayOnlyAccessLayers("nn", "autograd", "tensor", "util", "runtime")
           .whereLayer("model")
-          .mayOnlyAccessLayers("optim", "io", "data", "generate", "loss", "nn", "autograd", "tensor", "util")
+          .mayOnlyAccessLayers("optim", "io", "data", "generate", "loss", "nn", "autograd", "tensor", "util", "runtime")
           .whereLayer("train")
-          .mayOnlyAccessLayers("model", "optim", "io", "data", "generate", "loss", "nn", "autograd", "tensor", "util");
+          .mayOnlyAccessLayers("model", "optim", "io", "data", "generate", "loss", "nn", "autograd", "tensor", "util", "runtime");
 }

@@ -1,5 +1,6 @@
 package dev.rnn4j.testing;
 
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 
@@ -17,16 +18,7 @@ public final class RuntimeUnderTest {
 
   /** The kernels' vector width in bits, 0 for the scalar kernels. */
   public static int kernelWidth() {
-    String name = KernelSelector.kernels().name(); // "scalar" or "vector-<bits>[/scalar-math]"
-    if (name.equals("scalar")) {
-      return 0;
-    }
-    if (!name.startsWith("vector-")) {
-      throw new IllegalStateException("unknown kernel name '" + name + "'");
-    }
-    String bits = name.substring("vector-".length());
-    int slash = bits.indexOf('/');
-    return Integer.parseInt(slash < 0 ? bits : bits.substring(0, slash));
+    return RuntimeSettings.current().effectiveVectorBits();
   }
 
   /** The JVM's preferred vector width in bits, or 0 when the Vector API module is not loaded. */

@@ -108,4 +108,52 @@ class ParallelTest {
     }
     assertEquals(null, failed[0]);
   }
+
+  /**
+   * Eight threads calling at once, each with nested ranges, on a team of two: every call finishes (no thread waits
+   * for another's range) and covers its range exactly once.
+   */
+  @Test
+  void eightCallersAtOnceEachMakeProgress() {
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+      Parallel.setThreads(2);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread[] callers = new Thread[8];
+      for (int k = 0; k < callers.length; k++) {
+        callers[k] = new Thread(() -> {
+          try {
+            go.await();
+            for (int rep = 0; rep < 200; rep++) {
+              AtomicIntegerArray seen = new AtomicIntegerArray(64);
+              Parallel.forRange(0, 8, 1, (a, b) -> {
+                for (int i = a; i < b; i++) {
+                  int row = i;
+                  Parallel.forRange(0, 8, 1, (c, d) -> {
+                    for (int j = c; j < d; j++) {
+                      seen.incrementAndGet(row * 8 + j);
+                    }
+                  });
+                }
+              });
+              for (int i = 0; i < 64; i++) {
+                assertEquals(1, seen.get(i), "index " + i);
+              }
+            }
+            done.incrementAndGet();
+          } catch (Throwable e) {
+            failed.set(e);
+          }
+        });
+        callers[k].start();
+      }
+      go.countDown();
+      for (Thread c : callers) {
+        c.join();
+      }
+      assertEquals(null, failed.get());
+      assertEquals(8, done.get(), "every caller finished");
+    });
+  }
 }

@@ -27,10 +27,7 @@ public final class View extends Node {
       throw new IllegalArgumentException(
           "shape '" + shape + "' is invalid for input of size " + in.numel());
     }
-    Tensor out =
-        in.dtype() == DType.FLOAT32
-            ? Tensor.wrap(in.data(), shape)
-            : Tensor.wrap(in.longData(), shape, in.dtype());
+    Tensor out = in.aliasAs(shape);
     if (Graph.needsGraph(in)) {
       Graph.record(new View(in, name), out);
     }

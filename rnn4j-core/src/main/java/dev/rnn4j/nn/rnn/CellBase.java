@@ -1,10 +1,13 @@
 package dev.rnn4j.nn.rnn;
 
+import dev.rnn4j.autograd.Graph;
 import dev.rnn4j.nn.Init;
 import dev.rnn4j.nn.Module;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
+import java.util.List;
 
 /**
  * What the single-step cells share: PyTorch's {@code RNNCellBase}. Parameters {@code weight_ih} {@code (G*H, H_in)},
@@ -20,6 +23,8 @@ abstract class CellBase extends Module {
   private final Tensor wHh; // (G*H, H)
   private final Tensor bIh; // (G*H) or null
   private final Tensor bHh; // (G*H) or null
+  private final List<Tensor> weights; // every parameter, for the inference calls' version checks
+  private final KeptWeights kept = new KeptWeights(); // packed weights kept between inference calls
 
   CellBase(RnnMode mode, int inputSize, int hiddenSize, boolean bias, Generator gen) {
     if (inputSize <= 0 || hiddenSize <= 0) {
@@ -35,6 +40,7 @@ abstract class CellBase extends Module {
     wHh = registerParameter("weight_hh", Tensor.zeros(g, hiddenSize));
     bIh = bias ? registerParameter("bias_ih", Tensor.zeros(g)) : null;
     bHh = bias ? registerParameter("bias_hh", Tensor.zeros(g)) : null;
+    weights = List.copyOf(namedParameters().values());
     double stdv = 1.0 / Math.sqrt(hiddenSize);
     for (Tensor p : namedParameters().values()) {
       Init.uniform(p, stdv, gen);
@@ -72,8 +78,16 @@ abstract class CellBase extends Module {
     Tensor hb = state("hidden0", h, batched, batch);
     Tensor cb = state("cx", c, batched, batch);
     int[] batchSizes = batch == 0 ? new int[0] : new int[] {batch};
-    RecurrentLayerOp.Result r = RecurrentLayerOp.apply(mode, xb, hb, cb, wIh, wHh, bIh, bHh, null, batchSizes, batch,
-        false, false);
+    RuntimeSettings s = RuntimeSettings.current();
+    RecurrentLayerOp.Result r;
+    if (Graph.needsGraph(xb, hb, cb, wIh, wHh, bIh, bHh)) {
+      r = RecurrentLayerOp.apply(mode, xb, hb, cb, wIh, wHh, bIh, bHh, null, batchSizes, batch, false, false, null,
+          s.stepsByUnits());
+    } else { // inference: the thread-safety contract of RnnBase, with the cell's own kept packed weights
+      KeptWeights k = s.keepPackedWeights() ? kept : null;
+      r = ConsistentInference.call(weights, () -> RecurrentLayerOp.apply(mode, xb, hb, cb, wIh, wHh, bIh, bHh, null,
+          batchSizes, batch, false, false, k, s.stepsByUnits()));
+    }
     Tensor hn = batched ? r.hN() : r.hN().view(hiddenSize);
     Tensor cn = r.cN() == null ? null : batched ? r.cN() : r.cN().view(hiddenSize);
     return new Tensor[] {hn, cn};

@@ -1,5 +1,6 @@
 package dev.rnn4j.nn.rnn;
 
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.tensor.kernel.Kernels;
 
@@ -28,8 +29,7 @@ import dev.rnn4j.tensor.kernel.Kernels;
  */
 public final class GateKernels {
   /** Whether the backward kernels run their rows through {@link VectorGateKernels} (same bits, see there). */
-  static final boolean VECTOR = KernelSelector.vectorApiAvailable()
-      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim());
+  static final boolean VECTOR = RuntimeSettings.current().effectiveVectorBits() > 0;
 
   private GateKernels() {}
 

@@ -6,7 +6,7 @@ import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.gemm.PreparedB;
-import dev.rnn4j.tensor.gemm.WeightCache;
+import dev.rnn4j.tensor.gemm.RecurrentGemmPlan;
 import dev.rnn4j.util.Parallel;
 
 /**
@@ -43,8 +43,7 @@ import dev.rnn4j.util.Parallel;
 final class RecurrentLayerOp extends Node {
   /**
    * Gate elements per thread below which a step's gate kernel runs on the calling thread (a hand-off costs about a
-   * microsecond). At 1 << 15 a training step's 32 rows of GRU gates ran on one thread, 150 us of a 450 us step;
-   * at 1 << 13 they split (train_gru forward 90 -> 78 ms).
+   * microsecond; a training step's 32 rows of GRU gates at hidden 256 are worth splitting).
    */
   private static final int PARALLEL_MIN_GATE_ELEMENTS = 1 << 13;
 
@@ -53,12 +52,6 @@ final class RecurrentLayerOp extends Node {
    * of 32 units of a 10-row LSTM step at hidden 512 is 655K.
    */
   private static final long FUSED_MIN_CHUNK_MACS = 1L << 18;
-
-  /**
-   * Whether steps are cut by hidden units where they can be (NOTE [step cut by units]); {@code
-   * -Drnn4j.stepsByUnits=false} turns it off. Not final, so that an A/B benchmark can switch it in one process.
-   */
-  static volatile boolean stepsByUnits = !"false".equals(System.getProperty("rnn4j.stepsByUnits"));
 
   /** The layer's outputs: {@code output} (N, P) in packed row order, {@code hN} (B, P), {@code cN} (B, H) or null. */
   record Result(Tensor output, Tensor hN, Tensor cN) {}
@@ -109,9 +102,12 @@ final class RecurrentLayerOp extends Node {
    * @param wHr (P, H) LSTM projection, or null
    * @param batchSizes (T) non-increasing, summing to N, first at most B
    * @param packed whether the caller's input was packed (only changes the printed grad_fn name)
+   * @param kept the module's packed copies of this layer's weights, used when no graph is recorded; null for none
+   * @param stepsByUnits whether steps may be cut by hidden units (NOTE [step cut by units])
    */
   static Result apply(RnnMode mode, Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
-      Tensor wHr, int[] batchSizes, int batch, boolean reverse, boolean packed) {
+      Tensor wHr, int[] batchSizes, int batch, boolean reverse, boolean packed, KeptWeights kept,
+      boolean stepsByUnits) {
     int gh = wIh.size(0);
     int hs = gh / mode.gates();
     int ps = wHr != null ? wHr.size(0) : hs;
@@ -137,22 +133,18 @@ final class RecurrentLayerOp extends Node {
             x, h0, c0, wIh, wHh, bIh, bHh, wHr)
         : null;
 
-    // Without a graph to record this is inference, and the weights stay as they are from one call to the next: their
-    // packed copies are kept (WeightCache), which a decoding loop calling one step at a time gains most from.
-    boolean keep = !save && WeightCache.enabled();
+    // Without a graph to record this is inference, and the module keeps packed copies of its weights from one call
+    // to the next, which a decoding loop calling one step at a time gains most from. The plan decides which products
+    // read them.
+    RecurrentGemmPlan plan = RecurrentGemmPlan.forward(in, hs, mode.gates(), ps, batchSizes, !save && kept != null,
+        stepsByUnits, proj);
 
     // Input projection of every step at once: xg = X W_ih^T + b_ih, (N, G*H).
     float[] xg = new float[n * gh];
     if (bIh != null) {
       fillRows(xg, bIh.data(), n);
     }
-    float xgBeta = bIh != null ? 1f : 0f;
-    if (keep && Gemm.usesKeptCopy(true, n)) {
-      Gemm.sgemm(false, n, 1f, x.data(), 0, in, WeightCache.prepared(true, in, gh, wIh.data(), 0, in), xgBeta, xg, 0,
-          gh);
-    } else {
-      Gemm.sgemm(false, true, n, gh, in, 1f, x.data(), 0, in, wIh.data(), 0, in, xgBeta, xg, 0, gh);
-    }
+    plan.projectInput(n, x.data(), wIh.data(), () -> kept.inputWeight(wIh), bIh != null ? 1f : 0f, xg);
 
     // The running state is double-buffered: a step reads hCur and writes hNext, so that the threads of a step cut by
     // hidden units (below) never write a unit another thread is still reading. Rows not active in a step keep their
@@ -172,9 +164,8 @@ final class RecurrentLayerOp extends Node {
     float[] hg = new float[maxBs * gh]; // (n, G*H) work
     float[] raw = proj ? new float[maxBs * hs] : null; // (n, H) work
     float[] y = new float[n * ps]; // (N, P)
-    // W_hh^T is the right-hand operand of every step: packed once here when the steps gain from it.
-    PreparedB whhT = keep ? WeightCache.prepared(true, ps, gh, wHh.data(), 0, ps)
-        : Gemm.prepareB(true, ps, gh, wHh.data(), 0, ps, batchSizes);
+    // W_hh^T is the right-hand operand of every step.
+    PreparedB whhT = plan.recurrentOperand(wHh.data(), () -> kept.recurrentWeight(wHh));
     float[] bhh = bHh == null ? null : bHh.data();
     if (save) {
       op.x = x;
@@ -193,7 +184,7 @@ final class RecurrentLayerOp extends Node {
         op.hRaw = new float[n * hs];
       }
     }
-    Step step = new Step(mode, hs, ps, xg, hg, bhh, whhT, c, save ? op.act : null, save ? op.aux : null);
+    Step step = new Step(mode, hs, ps, plan, xg, hg, bhh, whhT, c, save ? op.act : null, save ? op.aux : null);
     int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh); // rows are independent: split them over threads
     for (int s = 0; s < steps; s++) {
       int t = reverse ? steps - 1 - s : s;
@@ -205,8 +196,8 @@ final class RecurrentLayerOp extends Node {
           System.arraycopy(c, 0, op.cPrev, off * hs, rows * hs);
         }
       }
-      int align = proj || !stepsByUnits ? 0 : Gemm.columnAlignment(whhT, rows);
-      if (align > 0 && hs % align == 0) {
+      int align = plan.unitAlignment(whhT, rows);
+      if (align > 0) {
         // NOTE [step cut by units]: each chunk of hidden units makes its own columns of every gate block of
         // hg = h W_hh^T + b_hh and applies the gates to them right away: one hand-off a step instead of two, and the
         // gates read hg while it is in cache. Each element is summed and activated as the whole-step path does it.
@@ -221,7 +212,7 @@ final class RecurrentLayerOp extends Node {
         if (bhh != null) {
           fillRows(hg, bhh, rows);
         }
-        Gemm.sgemm(false, rows, 1f, hCur, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
+        plan.recurrentProduct(rows, hCur, whhT, bhh != null ? 1f : 0f, hg);
         float[] hIn = hCur;
         float[] hOut = hNext;
         switch (mode) {
@@ -263,8 +254,8 @@ final class RecurrentLayerOp extends Node {
    * What every step of one forward call shares: the gate kernels' inputs and saved outputs, and the recurrent
    * product of a range of hidden units.
    */
-  private record Step(RnnMode mode, int hs, int ps, float[] xg, float[] hg, float[] bhh, PreparedB whhT, float[] c,
-      float[] act, float[] aux) {
+  private record Step(RnnMode mode, int hs, int ps, RecurrentGemmPlan plan, float[] xg, float[] hg, float[] bhh,
+      PreparedB whhT, float[] c, float[] act, float[] aux) {
     /**
      * Hidden units {@code [u0, u1)} of a step of {@code rows} rows at packed row {@code off}: their columns of each
      * gate block of {@code hg = hIn W_hh^T + b_hh}, then their gates, into {@code hOut}.
@@ -278,7 +269,7 @@ final class RecurrentLayerOp extends Node {
             System.arraycopy(bhh, j0, hg, r * gh + j0, u1 - u0);
           }
         }
-        Gemm.sgemmColumns(false, rows, j0, q * hs + u1, 1f, hIn, 0, ps, whhT, bhh != null ? 1f : 0f, hg, 0, gh);
+        plan.recurrentColumns(rows, j0, q * hs + u1, hIn, whhT, bhh != null ? 1f : 0f, hg);
       }
       gates(0, rows, u0, u1, off, hIn, hOut);
     }

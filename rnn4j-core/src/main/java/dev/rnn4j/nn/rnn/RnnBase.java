@@ -1,10 +1,12 @@
 package dev.rnn4j.nn.rnn;
 
 import dev.rnn4j.autograd.GradMode;
+import dev.rnn4j.autograd.Graph;
 import dev.rnn4j.autograd.op.DropoutOp;
 import dev.rnn4j.nn.Init;
 import dev.rnn4j.nn.Module;
 import dev.rnn4j.nn.rnn.pack.PackedSequence;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Shape;
@@ -28,13 +30,23 @@ import java.util.logging.Logger;
  * <p>Padded input runs as packed input with every length equal to {@code L}. Each (layer, direction) is one
  * autograd node ({@code RecurrentLayerOp}); dropout applies between layers, in training only, drawing from the
  * module's generator.
+ *
+ * <p><b>Inference and threads.</b> A call that records no graph (under {@code GradMode.disable()}, or when nothing
+ * requires grad) is inference: the module then keeps packed copies of its weights for the next call (as PyTorch's RNN
+ * modules own their flat weights), retired by the weights' versions (NOTE [tensor versions]), so no one has to say
+ * that a weight changed. Contract: any number of threads may run inference on one module at once, and get the same
+ * bits as one thread would. While another thread trains it, each inference call sees the weights as they were
+ * before or after a whole optimizer step (or {@code loadStateDict}), never a mix, and never the old weights once the
+ * step has returned. An inference call that overlaps a step runs again (it reads the weights' versions before and
+ * after); a training call (one that records a graph) must not run while another thread changes the weights. Code
+ * that writes into a weight through {@code Tensor.data()} itself must call {@code markModified()} after (or write
+ * inside a {@code TensorVersion.beginWrite} section if other threads may be reading).
+ *
+ * <p>The module computes with its {@link RuntimeSettings} ({@link #runtimeSettings()}, by default the process's):
+ * whether it keeps packed weights, cuts steps by hidden units, and runs two directions at once.
  */
 public abstract class RnnBase extends Module {
   private static final Logger LOG = Logger.getLogger(RnnBase.class.getName());
-
-  /** {@code -Drnn4j.concurrentDirections=false} runs a bidirectional layer's directions one after the other. */
-  private static final boolean CONCURRENT_DIRECTIONS =
-      Boolean.parseBoolean(System.getProperty("rnn4j.concurrentDirections", "true"));
 
   /**
    * The parameters of one direction of one layer.
@@ -60,6 +72,9 @@ public abstract class RnnBase extends Module {
   private final RnnConfig config;
   private final Generator gen;
   private final List<LayerParams> params; // (numLayers * D) in PyTorch's order
+  private final List<KeptWeights> kept; // (numLayers * D) packed weights kept for inference, same order
+  private final List<Tensor> weights; // every parameter, for the inference calls' version checks
+  private volatile RuntimeSettings settings = RuntimeSettings.current();
 
   protected RnnBase(RnnMode mode, RnnConfig config, Generator gen) {
     this.mode = mode;
@@ -97,21 +112,29 @@ public abstract class RnnBase extends Module {
       }
     }
     this.params = List.copyOf(list);
+    List<KeptWeights> k = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      k.add(new KeptWeights());
+    }
+    this.kept = List.copyOf(k);
+    this.weights = List.copyOf(namedParameters().values());
     resetParameters();
   }
 
-  /**
-   * Whether recurrent steps are cut by hidden units over the threads where they can be (the default; {@code
-   * -Drnn4j.stepsByUnits=false} turns it off): each thread makes its units' columns of {@code h W_hh^T} and applies
-   * their gates at once. Either way every output has the same bits; the switch exists for A/B measurements.
-   */
-  public static void setStepsByUnits(boolean on) {
-    RecurrentLayerOp.stepsByUnits = on;
+  /** The settings this module computes with (by default {@link RuntimeSettings#current()}). */
+  public final RuntimeSettings runtimeSettings() {
+    return settings;
   }
 
-  /** See {@link #setStepsByUnits}. */
-  public static boolean stepsByUnits() {
-    return RecurrentLayerOp.stepsByUnits;
+  /**
+   * Computes with {@code s} from the next call on: its {@link RuntimeSettings#keepPackedWeights()},
+   * {@link RuntimeSettings#stepsByUnits()} and {@link RuntimeSettings#concurrentDirections()} (the kernel width,
+   * backend and threads are the process's). Every choice gives the same outputs; this is for A/B measurements and
+   * tests. Returns this module.
+   */
+  public final RnnBase useRuntimeSettings(RuntimeSettings s) {
+    this.settings = java.util.Objects.requireNonNull(s, "settings");
+    return this;
   }
 
   /** Refills every parameter from U(-1/sqrt(H), 1/sqrt(H)) in registration order, as PyTorch's reset_parameters. */
@@ -209,15 +232,39 @@ public abstract class RnnBase extends Module {
 
   private record Stack(Tensor output, Tensor hN, Tensor cN) {}
 
-  /** The layer stack over packed rows {@code data} (N, H_in); states (numLayers*D, B, *) in sorted order. */
+  /**
+   * The layer stack over packed rows {@code data} (N, H_in); states (numLayers*D, B, *) in sorted order. An inference
+   * call reads the weights' versions before and after and runs again if a write section overlapped it (the class
+   * comment's contract).
+   */
   private Stack run(Tensor data, int[] batchSizes, int batch, Tensor h0, Tensor c0, boolean packed) {
+    RuntimeSettings s = settings;
+    if (Graph.needsGraph(data, h0, c0) || (GradMode.isEnabled() && anyRequiresGrad(weights))) {
+      return runLayers(data, batchSizes, batch, h0, c0, packed, s, false);
+    }
+    return ConsistentInference.call(weights,
+        () -> runLayers(data, batchSizes, batch, h0, c0, packed, s, s.keepPackedWeights()));
+  }
+
+  private static boolean anyRequiresGrad(List<Tensor> ts) {
+    for (Tensor t : ts) {
+      if (t.requiresGrad()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Stack runLayers(Tensor data, int[] batchSizes, int batch, Tensor h0, Tensor c0, boolean packed,
+      RuntimeSettings s, boolean keep) {
     int dirs = config.numDirections();
     List<Tensor> hs = new ArrayList<>();
     List<Tensor> cs = new ArrayList<>();
     Tensor layerInput = data;
     for (int layer = 0; layer < config.numLayers(); layer++) {
       List<Tensor> outs = new ArrayList<>(dirs);
-      for (RecurrentLayerOp.Result r : runDirections(layer, layerInput, h0, c0, batchSizes, batch, packed)) {
+      for (RecurrentLayerOp.Result r : runDirections(layer, layerInput, h0, c0, batchSizes, batch, packed, s,
+          keep)) {
         outs.add(r.output());
         hs.add(r.hN());
         if (r.cN() != null) {
@@ -243,7 +290,7 @@ public abstract class RnnBase extends Module {
    * the one thread), so the result is the same either way.
    */
   RecurrentLayerOp.Result[] runDirections(int layer, Tensor input, Tensor h0, Tensor c0, int[] batchSizes,
-      int batch, boolean packed) {
+      int batch, boolean packed, RuntimeSettings s, boolean keep) {
     int dirs = config.numDirections();
     RecurrentLayerOp.Result[] results = new RecurrentLayerOp.Result[dirs];
     Parallel.RangeBody body = (lo, hi) -> {
@@ -252,11 +299,11 @@ public abstract class RnnBase extends Module {
         LayerParams p = params.get(k);
         Tensor h = h0 == null ? null : h0.select(0, k);
         Tensor c = c0 == null ? null : c0.select(0, k);
-        results[dir] = RecurrentLayerOp.apply(
-            mode, input, h, c, p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), batchSizes, batch, dir == 1, packed);
+        results[dir] = RecurrentLayerOp.apply(mode, input, h, c, p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(),
+            batchSizes, batch, dir == 1, packed, keep ? kept.get(k) : null, s.stepsByUnits());
       }
     };
-    if (dirs == 2 && CONCURRENT_DIRECTIONS && Parallel.threads() == 2) {
+    if (dirs == 2 && s.concurrentDirections() && Parallel.threads() == 2) {
       boolean grad = GradMode.isEnabled(); // per thread: the helper records (or not) as the caller does
       Parallel.forRange(0, dirs, 1, (lo, hi) -> {
         try (GradMode g = grad ? GradMode.enable() : GradMode.disable()) {

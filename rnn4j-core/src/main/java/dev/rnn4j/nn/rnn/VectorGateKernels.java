@@ -1,5 +1,6 @@
 package dev.rnn4j.nn.rnn;
 
+import dev.rnn4j.tensor.kernel.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Loaded only when {@code jdk.incubator.vector} is in the boot layer ({@link GateKernels#VECTOR}).
  */
 final class VectorGateKernels {
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = Species.FLOAT;
 
   private VectorGateKernels() {}
 

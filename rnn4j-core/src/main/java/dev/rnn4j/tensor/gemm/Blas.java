@@ -2,27 +2,36 @@ package dev.rnn4j.tensor.gemm;
 
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
-import dev.ludovic.netlib.blas.NativeBLAS;
+import dev.rnn4j.runtime.RuntimeSettings;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * Chooses the BLAS behind {@link Gemm}, once, at first use, and logs the choice.
+ * Chooses the BLAS behind {@link Gemm}, once, at first use, from {@link RuntimeSettings#current()}, and logs the
+ * choice at FINE.
  *
  * <ul>
- *   <li>Native OpenBLAS, when the machine has it (Debian: {@code libopenblas0-pthread}). netlib is pointed at the
- *       OpenBLAS library file itself, never at whatever {@code libblas.so.3} resolves to, which may be the slow
- *       reference BLAS.
+ *   <li>Native OpenBLAS, when the machine has it (Debian: {@code libopenblas0-pthread}) and the backend is not
+ *       {@code java}. netlib is pointed at the OpenBLAS library file itself, never at whatever {@code libblas.so.3}
+ *       resolves to, which may be the slow reference BLAS.
  *   <li>Otherwise netlib's pure-Java BLAS (its Vector API implementation when {@code jdk.incubator.vector} is
  *       loaded).
  * </ul>
  *
- * <p>{@code -Drnn4j.blas=auto|native|java} (or the environment variable {@code RNN4J_BLAS}) forces a side;
- * {@code -Drnn4j.openblas=/path/libopenblas.so.0} names the library. OpenBLAS's own threads are counted: when
- * {@code OPENBLAS_NUM_THREADS} is not 1, OpenBLAS parallelises each call itself and {@link Gemm} does not split work
- * across Java threads on top of it (no oversubscription).
+ * <p>NOTE [netlib without JVM-wide properties]: netlib's own chooser ({@code BLAS.getInstance()}) reads the system
+ * properties {@code dev.ludovic.netlib.blas.allowNative} and {@code nativeLibPath} and logs at INFO. rnn4j does not go
+ * through it and does not leave either property set: it creates netlib's implementation classes directly. The JNI
+ * binding of netlib 3.2 takes the library path only from {@code dev.ludovic.netlib.blas.nativeLibPath}, read once,
+ * while its class initialises; rnn4j sets it for that moment (unless the user has set it) and restores it right
+ * after. What remains shared with other netlib users in the JVM: netlib's native binding is one per JVM, so whichever
+ * code loads it first decides its library (rnn4j's OpenBLAS if rnn4j came first).
+ *
+ * <p>OpenBLAS's own threads are counted: when {@code OPENBLAS_NUM_THREADS} is not 1, OpenBLAS parallelises each call
+ * itself and {@link Gemm} does not split work across Java threads on top of it (no oversubscription).
  */
 public final class Blas {
   private static final Logger LOG = Logger.getLogger(Blas.class.getName());
@@ -32,6 +41,8 @@ public final class Blas {
     NATIVE_OPENBLAS,
     JAVA
   }
+
+  private static final String NATIVE_LIB_PATH = "dev.ludovic.netlib.blas.nativeLibPath";
 
   private static final List<String> OPENBLAS_CANDIDATES =
       List.of(
@@ -51,25 +62,24 @@ public final class Blas {
   private static final boolean OWN_THREADS;
 
   static {
-    String mode = System.getProperty("rnn4j.blas", System.getenv().getOrDefault("RNN4J_BLAS", "auto"));
+    RuntimeSettings settings = RuntimeSettings.current();
+    RuntimeSettings.Backend mode = settings.backend();
     BLAS chosen = null;
     String why;
-    if (!mode.equals("java")) {
-      String lib = findOpenBlas();
+    if (mode != RuntimeSettings.Backend.JAVA) {
+      String lib = findOpenBlas(settings.openblasPath());
       if (lib != null) {
-        if (System.getProperty("dev.ludovic.netlib.blas.nativeLibPath") == null) {
-          System.setProperty("dev.ludovic.netlib.blas.nativeLibPath", lib);
-        }
         try {
-          chosen = NativeBLAS.getInstance();
-          why = "native OpenBLAS (" + System.getProperty("dev.ludovic.netlib.blas.nativeLibPath") + ")";
+          chosen = loadNative(lib);
+          why = "native OpenBLAS (" + lib + ")";
         } catch (Throwable t) {
           why = "OpenBLAS at " + lib + " failed to load (" + t + ")";
         }
       } else {
-        why = "no OpenBLAS library found";
+        why = settings.openblasPath() != null ? "rnn4j.openblas=" + settings.openblasPath() + " is not readable"
+            : "no OpenBLAS library found";
       }
-      if (chosen == null && mode.equals("native")) {
+      if (chosen == null && mode == RuntimeSettings.Backend.NATIVE) {
         throw new IllegalStateException("rnn4j.blas=native was requested but " + why);
       }
     } else {
@@ -77,23 +87,70 @@ public final class Blas {
     }
     Backend backend = Backend.NATIVE_OPENBLAS;
     if (chosen == null) {
-      System.setProperty("dev.ludovic.netlib.blas.allowNative", "false");
-      chosen = JavaBLAS.getInstance();
+      chosen = loadJava();
       backend = Backend.JAVA;
       why = "pure Java " + chosen.getClass().getSimpleName() + " (" + why + ")";
     }
     INSTANCE = chosen;
     BACKEND = backend;
-    String obThreads = System.getenv("OPENBLAS_NUM_THREADS");
-    OWN_THREADS = backend == Backend.NATIVE_OPENBLAS && !"1".equals(obThreads);
+    OWN_THREADS = backend == Backend.NATIVE_OPENBLAS && settings.openblasThreadsItself();
     DESCRIPTION = why;
     LOG.fine(() -> "rnn4j GEMM: " + DESCRIPTION);
   }
 
+  /** netlib's JNI binding on {@code lib} (NOTE [netlib without JVM-wide properties]). */
+  private static BLAS loadNative(String lib) throws ReflectiveOperationException {
+    synchronized (System.getProperties()) {
+      String before = System.getProperty(NATIVE_LIB_PATH);
+      if (before == null) {
+        System.setProperty(NATIVE_LIB_PATH, lib);
+      }
+      try {
+        return instance("dev.ludovic.netlib.blas.JNIBLAS");
+      } finally {
+        if (before == null) {
+          System.clearProperty(NATIVE_LIB_PATH);
+        }
+      }
+    }
+  }
+
+  /** netlib's fastest pure-Java BLAS for this JVM, without its chooser (which would also try native code). */
+  private static BLAS loadJava() {
+    List<String> candidates = RuntimeSettings.vectorApiLoaded()
+        ? List.of("dev.ludovic.netlib.blas.VectorBLAS", "dev.ludovic.netlib.blas.Java11BLAS")
+        : List.of("dev.ludovic.netlib.blas.Java11BLAS");
+    for (String c : candidates) {
+      try {
+        return instance(c);
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        LOG.fine(() -> "netlib " + c + " unavailable: " + e);
+      }
+    }
+    return JavaBLAS.getInstance();
+  }
+
+  /** {@code getInstance()} of a netlib implementation class (package-private in netlib, hence reflection). */
+  private static BLAS instance(String className) throws ReflectiveOperationException {
+    Method m = Class.forName(className, true, Blas.class.getClassLoader()).getMethod("getInstance");
+    m.setAccessible(true);
+    try {
+      return (BLAS) m.invoke(null);
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error er) {
+        throw er;
+      }
+      throw e;
+    }
+  }
+
   private Blas() {}
 
-  private static String findOpenBlas() {
-    String explicit = System.getProperty("rnn4j.openblas");
+  private static String findOpenBlas(String explicit) {
     if (explicit != null) {
       return Files.isReadable(Path.of(explicit)) ? explicit : null;
     }

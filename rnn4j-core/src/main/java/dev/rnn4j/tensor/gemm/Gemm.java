@@ -1,7 +1,7 @@
 package dev.rnn4j.tensor.gemm;
 
 import dev.ludovic.netlib.blas.BLAS;
-import dev.rnn4j.tensor.kernel.KernelSelector;
+import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.util.Parallel;
 
 /**
@@ -24,45 +24,44 @@ public final class Gemm {
   private static final long GEMV_SPLIT_MIN = 1L << 17;
 
   /**
-   * Up to this many rows, {@code A B^T} goes to {@link SkinnyGemm} (when the Vector API is loaded;
-   * {@code -Drnn4j.skinnyGemm=false} or {@code -Drnn4j.vectorBits=0} turns it off). Measured against OpenBLAS (one thread, n=2048, k=512):
-   * m=2 330 -> 150 us, m=10 520 -> 370 us, m=16 580 -> 510 us, m=32 980 -> 1150 us (BLAS wins from here). Against
-   * netlib's Java BLAS it wins up to m=64 (6.8 -> 2.9 ms), so without native BLAS the limit is 64.
+   * Up to this many rows, {@code A B^T} goes to {@link SkinnyGemm} (when it is on). Against OpenBLAS it wins up to
+   * about 16 rows (BLAS packs all of B on every call; SkinnyGemm streams it once); against netlib's Java BLAS up to
+   * 64, so without native BLAS the limit is 64.
    */
-  private static final int SKINNY_MAX_ROWS = Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? 16 : 64;
+  private static final int SKINNY_MAX_ROWS_NATIVE = 16;
+
+  private static final int SKINNY_MAX_ROWS_JAVA = 64;
+
+  private static final int SKINNY_MAX_ROWS =
+      Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? SKINNY_MAX_ROWS_NATIVE : SKINNY_MAX_ROWS_JAVA;
 
   /**
-   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split ({@code -Drnn4j.skinnySplitFlops}).
-   * With the executor hand-off (42 us per split) splitting a batch-10 step did not pay; with {@link Parallel}'s
-   * spinning helpers (0.3 us) it does: bench seed_lstm_packed_fwd at 8M / 1M / 250K per thread: 7.5, 9.3 / 6.7, 5.1 /
-   * 5.8, 5.8 ms; greedy_gru_B10_200steps 97, 112 / 85, 123 / 91, 114 ms (noise on a shared machine).
+   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: {@link Parallel}'s hand-off to a
+   * spinning helper costs well under a microsecond, so a batch-10 step of a hidden-512 layer is worth splitting.
    */
-  private static final long SKINNY_MIN_CHUNK_FLOPS = Long.getLong("rnn4j.skinnySplitFlops", 1_000_000);
+  private static final long SKINNY_MIN_CHUNK_FLOPS = 1_000_000;
 
-  private static final boolean VECTOR = KernelSelector.vectorApiAvailable()
-      && !"0".equals(System.getProperty("rnn4j.vectorBits", "").trim());
+  private static final RuntimeSettings SETTINGS = RuntimeSettings.current();
+
+  /** Whether the Vector API kernels run (the module is loaded and the width is not 0). */
+  private static final boolean VECTOR = SETTINGS.effectiveVectorBits() > 0;
 
   /**
    * {@link SkinnyGemm} sums each dot product's lanes with {@code reduceLanes(ADD)}. On JDK 17 that sum runs lane by
    * lane in order, compiled or not; on newer JDKs the compiled sum takes another order than the interpreted one, so a
    * product's bits would depend on how warm the JIT is, and a resumed training run would drift from an uninterrupted
-   * one (TrainerTest's bitwise resume checks failed on Temurin 25 in fresh-clone CI runs). There the default is off:
-   * few-row products go to the BLAS or, with a prepared weight, to {@link PackedGemm}, whose sums do not depend on the
-   * JIT. {@code -Drnn4j.skinnyGemm=true|false} overrides the default.
+   * one (TrainerTest's bitwise resume checks failed on Temurin 25). There the default is off: few-row products go to
+   * the BLAS or, with a prepared weight, to {@link PackedGemm}, whose sums do not depend on the JIT.
+   * {@link RuntimeSettings#skinnyGemm()} overrides the default.
    */
-  private static final boolean SKINNY = VECTOR && Boolean.parseBoolean(System.getProperty("rnn4j.skinnyGemm",
-      String.valueOf(Runtime.version().feature() < 18)));
+  private static final boolean SKINNY = VECTOR && SETTINGS.skinnyGemm();
 
   /**
-   * Without native BLAS, products go to {@link PackedGemm} rather than netlib's Java BLAS ({@code
-   * -Drnn4j.packedGemm=false} turns it off): 2048^3 on one thread 80 GFLOPS against 6.
+   * Prepared operands ({@link #prepareB}) are packed when the Vector API kernels run and at least
+   * {@link #PREPACK_MIN_CALLS} products use the copy: packing reads B once, about what one product of a few rows
+   * costs.
    */
-  /**
-   * Prepared operands ({@link #prepareB}) are packed when the Vector API is loaded ({@code -Drnn4j.prepack=false}
-   * turns it off) and at least this many products use the copy: packing reads B once, about what one product of a
-   * few rows costs.
-   */
-  private static final boolean PREPACK = VECTOR && !"false".equals(System.getProperty("rnn4j.prepack"));
+  private static final boolean PREPACK = VECTOR;
 
   private static final int PREPACK_MIN_CALLS = 3;
 
@@ -72,8 +71,11 @@ public final class Gemm {
   /** Up to this many rows a product uses a kept packed copy rather than OpenBLAS (see the same method). */
   private static final int KEPT_MAX_ROWS_NATIVE = 512;
 
-  private static final boolean PACKED = VECTOR && Blas.backend() == Blas.Backend.JAVA
-      && !"false".equals(System.getProperty("rnn4j.packedGemm"));
+  /**
+   * Without native BLAS, general products go to {@link PackedGemm} rather than netlib's Java BLAS (many times faster),
+   * unless {@link RuntimeSettings#packedGemm()} says otherwise.
+   */
+  private static final boolean PACKED = VECTOR && Blas.backend() == Blas.Backend.JAVA && SETTINGS.packedGemm();
 
   private Gemm() {}
 
@@ -120,9 +122,9 @@ public final class Gemm {
     }
     if (m == 1) {
       // One row of C (an RNN step at batch 1, greedy decoding): a matrix-vector product. BLAS gemm packs the whole
-      // of B first; gemv streams it once, measured 3-4x faster for 1x1536x512. Streaming B is the whole cost, and
-      // each core streams at its own rate, so a large one is cut into blocks of columns of C, one gemv each, by shape
-      // only as in NOTE [thread-independent GEMM] (1x1536x512 on one thread 43 us).
+      // of B first; gemv streams it once, several times faster. Streaming B is the whole cost, and each core streams
+      // at its own rate, so a large one is cut into blocks of columns of C, one gemv each, by shape only as in
+      // NOTE [thread-independent GEMM].
       int incA = transA ? lda : 1;
       int block = (long) n * k >= GEMV_SPLIT_MIN && !Blas.blasOwnsThreads()
           ? roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, 16) : n;
@@ -198,9 +200,22 @@ public final class Gemm {
     return new PreparedB(transB, k, n, b, bOff, ldb, panels, false);
   }
 
-  /** Whether operands can be packed here (the Vector API is loaded and {@code -Drnn4j.prepack} is not false). */
-  static boolean canPrepack() {
+  /** Whether operands can be packed here (the Vector API kernels run). */
+  public static boolean canPrepack() {
     return PREPACK;
+  }
+
+  /**
+   * {@code op(B)} packed for products of any row count, to be kept by its owner from one call to the next (a
+   * recurrent module's weights at inference). Without the Vector API kernels, a plain operand.
+   */
+  public static PreparedB packKept(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+    if (k < 0 || n < 0) {
+      throw new IllegalArgumentException("packKept: k and n must be >= 0, got " + k + ", " + n);
+    }
+    checkOperand(transB, k, n, b, bOff, ldb);
+    float[] panels = PREPACK && k > 0 && n > 0 ? PackedGemm.packAll(transB, b, bOff, ldb, k, n) : null;
+    return new PreparedB(transB, k, n, b, bOff, ldb, panels, panels != null);
   }
 
   static void checkOperand(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
@@ -216,11 +231,9 @@ public final class Gemm {
   }
 
   /**
-   * Whether a product of {@code m} rows uses {@code b}'s packed copy. A copy kept across calls ({@link WeightCache})
-   * costs nothing more to use, and beats {@link SkinnyGemm} from 4 rows (two threads, n 1536-2048, k 256-512: at 4
-   * rows 42-60 against 60-62 us, at 10 rows 46-122 against 97-166); at 2 rows SkinnyGemm wins (40-64 against 42-84).
-   * Past {@link #KEPT_MAX_ROWS_NATIVE} rows OpenBLAS is faster even though it packs B on every call: x 2048 x 1024 at
-   * 113 rows the kept copy took 0.78 of OpenBLAS's time, at 512 0.96, at 1024 1.05, at 2048 1.15.
+   * Whether a product of {@code m} rows uses {@code b}'s packed copy. A copy kept across calls (a module's packed
+   * weights) costs nothing more to use, and beats {@link SkinnyGemm} from {@link #KEPT_MIN_ROWS} rows; at 2 rows
+   * SkinnyGemm wins. Past {@link #KEPT_MAX_ROWS_NATIVE} rows OpenBLAS is faster even though it packs B on every call.
    */
   private static boolean usesPacked(PreparedB b, int m) {
     if (b.panels == null || b.k == 0) {
@@ -230,8 +243,8 @@ public final class Gemm {
   }
 
   /**
-   * Whether a product of {@code m} rows with {@code op(B)} would use a packed copy kept in {@link WeightCache} (so a
-   * caller can skip making one that a product would not use).
+   * Whether a product of {@code m} rows with {@code op(B)} would use a packed copy kept across calls (so a caller can
+   * skip making one that a product would not use).
    */
   public static boolean usesKeptCopy(boolean transB, int m) {
     if (m > KEPT_MAX_ROWS_NATIVE && Blas.backend() == Blas.Backend.NATIVE_OPENBLAS) {

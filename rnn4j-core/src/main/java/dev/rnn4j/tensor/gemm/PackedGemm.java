@@ -1,12 +1,13 @@
 package dev.rnn4j.tensor.gemm;
 
+import dev.rnn4j.tensor.kernel.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The pure-Java GEMM: {@code C = alpha * op(A) op(B) + beta * C} row-major, on the Vector API, for when there is no
- * native BLAS. netlib's Java BLAS runs a 2048^3 product at 6 GFLOPS on the build machine; this kernel is the usual
- * packed, cache-blocked design (Goto/BLIS) and runs it many times faster.
+ * native BLAS: the usual packed, cache-blocked design (Goto/BLIS), many times faster than netlib's Java BLAS. Its
+ * vectors have the process's width ({@link Species#FLOAT}), so the register tile is 6 x (2 x lanes).
  *
  * <p>Loops, outermost first: columns of C in blocks of {@link #NC}; the reduction in blocks of {@link #KC} (a block
  * of op(B), KC x NC, is copied into {@code NR}-column panels); rows of C in blocks of {@link #MC} (op(A), MC x KC,
@@ -24,29 +25,25 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code jdk.incubator.vector} is in the boot layer.
  */
 final class PackedGemm {
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = Species.FLOAT;
   private static final int L = F.length();
   /** Rows of the register tile. */
   static final int MR = 6;
   /** Columns of the register tile: two vectors. */
   static final int NR = 2 * L;
   /** Reduction block: an MR x KC panel of A and a KC x NR panel of B fit in L1 together. */
-  static final int KC = Integer.getInteger("rnn4j.gemm.kc", 256);
+  static final int KC = 256;
   /** Rows of A per packed block (a multiple of MR): MC x KC floats stay in L2. */
-  static final int MC = Integer.getInteger("rnn4j.gemm.mc", 96);
+  static final int MC = 96;
   /** Columns of B per packed block (a multiple of NR). */
-  static final int NC = Integer.getInteger("rnn4j.gemm.nc", 2048);
+  static final int NC = 2048;
 
-  /**
-   * Whether products of at most {@link #MC} rows of an A stored (m, k) read A in place rather than packing it
-   * ({@code -Drnn4j.gemm.directA=false} packs it).
-   */
-  static final boolean DIRECT_A = !"false".equals(System.getProperty("rnn4j.gemm.directA"));
+  /** Products of at most {@link #MC} rows of an A stored (m, k) read A in place rather than packing it. */
+  static final boolean DIRECT_A = true;
 
   /**
    * Widest column range read with A in place. Over wider ranges a packed A pays off: its rows sit together, where
-   * rows of a wide A lie a power-of-two stride apart and contend for the same cache sets (64 x 4096 x 1024 in blocks
-   * of 1024 columns: 2.64-2.66 ms packed, 2.66-2.74 in place).
+   * rows of a wide A lie a power-of-two stride apart and contend for the same cache sets.
    */
   static final int DIRECT_A_MAX_COLUMNS = 8 * NR;
 
@@ -96,9 +93,7 @@ final class PackedGemm {
       float[] bp, int bBase, int j0, int j1, float alpha, float beta, float[] c, int cOff, int ldc, float[] tile) {
     if (DIRECT_A && !transA && m <= MC && j1 - j0 <= DIRECT_A_MAX_COLUMNS) {
       // A few rows stored (m, k) times a narrow block of columns: the kernel reads A where it is. A packed copy would
-      // serve only a few panels of B before the next block packs it again (two threads, 32 x 512 x 2048, the
-      // backward step of a training batch cut in 4 blocks of 128 columns: 412-443 us packing A, 356-367 us reading
-      // it in place).
+      // serve only a few panels of B before the next block packs it again.
       // The rows go in tiles of 6 and 5 (ceil(m / 6) tiles, as many of them of 5 rows as cover m): a 10-row step
       // of a batch-10 recurrence is two tiles of 5 instead of 6 + 4 computed as 6 + 6, a sixth fewer multiply-adds.
       int tiles = (m + MR - 1) / MR;
@@ -281,9 +276,9 @@ final class PackedGemm {
     }
     // The last p stores each sum as it is made. Storing the loop's exit values instead (12 stores after the loop)
     // sometimes failed to intrinsify on JDK 17's C2 (PrintInlining: "VectorSupport::store failed to inline
-    // (intrinsic)"), leaving them boxed: seed_bigru2_packed_fwd without native BLAS ran at 114-147 ms instead of 20.
+    // (intrinsic)"), leaving them boxed and several times slower.
     // The spilled tile is then added to C by update(), which takes no vectors as arguments (a helper that C2 declines
-    // to inline would box them, measured 5x slower).
+    // to inline would box them, several times slower).
     FloatVector b0 = FloatVector.fromArray(F, bp, bo);
     FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
     FloatVector x = FloatVector.broadcast(F, ap[ao]);

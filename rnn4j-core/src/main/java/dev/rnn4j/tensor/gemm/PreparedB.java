@@ -5,8 +5,8 @@ package dev.rnn4j.tensor.gemm;
  * once per time step. {@link Gemm#prepareB} makes one; {@link Gemm#sgemm(boolean, int, float, float[], int, int,
  * PreparedB, float, float[], int, int)} uses it. It keeps the matrix itself and, when the products gain from it, a
  * copy packed for {@link PackedGemm}, made once instead of once per product (a BLAS packs B again on every call).
- * The matrix must not change while the operand is in use. {@link WeightCache} keeps such copies from one call to the
- * next.
+ * The matrix must not change while the operand is in use. {@link Gemm#packKept} makes one that its owner keeps from
+ * one call to the next.
  */
 public final class PreparedB {
   final boolean transB;
@@ -17,7 +17,7 @@ public final class PreparedB {
   final int ldb;
   /** PackedGemm panels of all of op(B), or null when every product goes through the plain path. */
   final float[] panels;
-  /** Whether the packed copy is kept across calls ({@link WeightCache}), so that it pays from fewer rows. */
+  /** Whether the packed copy is kept across calls ({@link Gemm#packKept}), so that it pays from fewer rows. */
   final boolean kept;
 
   PreparedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] panels, boolean kept) {

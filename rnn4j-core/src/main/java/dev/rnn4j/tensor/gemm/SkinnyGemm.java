@@ -1,5 +1,6 @@
 package dev.rnn4j.tensor.gemm;
 
+import dev.rnn4j.tensor.kernel.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SkinnyGemm {
   /** A compile-time constant, so C2 keeps every vector in a register (an instance field made it box). */
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = Species.FLOAT;
 
   private SkinnyGemm() {}
 

@@ -6,16 +6,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The hot {@link VectorKernels} loops at the machine's preferred width, with the species a {@code static final}
- * constant and the math written out inside each loop. C2 intrinsifies Vector API calls only when it can see the
- * concrete vector class: with the species in an instance field, or a vector handed to a helper method too big to
- * inline, every operation fell back to Java code that boxes each vector (JMH: sigmoid over 2048 floats 337 us,
- * tanh 4.6 ms, slower than scalar). {@link VectorKernels} delegates here whenever its species is the preferred one
- * and keeps the generic code (same operations in the same order, so the same bits) for the other widths the tests
- * force. Formulas and accuracy: see {@link VectorKernels}.
+ * The hot {@link VectorKernels} loops at the process's width ({@link Species#FLOAT}, from the runtime settings),
+ * with the species a {@code static final} constant and the math written out inside each loop. C2 intrinsifies Vector
+ * API calls only when it can see the concrete vector class: with the species in an instance field, or a vector
+ * handed to a helper method too big to inline, every operation fell back to Java code that boxes each vector, slower
+ * than scalar code. {@link VectorKernels} delegates here whenever its species is the process's one and keeps the
+ * generic code (same operations in the same order, so the same bits) for the other widths the tests force. Formulas and accuracy: see {@link VectorKernels}.
  */
 final class PreferredVectorKernels {
-  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> F = Species.FLOAT;
 
   private PreferredVectorKernels() {}
 

@@ -1,5 +1,6 @@
 package dev.rnn4j.tensor.kernel;
 
+import dev.rnn4j.runtime.RuntimeSettings;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -23,16 +24,17 @@ import jdk.incubator.vector.VectorSpecies;
  * (rnn4j-bench {@code TranscendentalAccuracy}, 23M arguments): exp 0.96 ulp, tanh 1.98 ulp, sigmoid 1.83 ulp at
  * most; by test within 2, 3 and 3 ulp of the scalar twin. Sigmoid is computed stably at both tails
  * ({@code e = exp(-|x|)}, then {@code 1/(1+e)} or {@code e/(1+e)}) with the rounding error of {@code 1 + e}
- * corrected, and tanh likewise corrects its denominator. {@code -Drnn4j.lanewiseMath=false} delegates them to {@link ScalarKernels} instead.
+ * corrected, and tanh likewise corrects its denominator. {@code -Drnn4j.lanewiseMath=false} ({@link RuntimeSettings#lanewiseMath()}) delegates them to
+ * {@link ScalarKernels} instead.
  */
 public final class VectorKernels implements Kernels {
   private final VectorSpecies<Float> species;
   private final boolean lanewiseMath;
   private final ScalarKernels scalar = new ScalarKernels();
-  private final boolean preferred; // species is the preferred one: the hot loops run in PreferredVectorKernels
+  private final boolean preferred; // species is the process's one: the hot loops run in PreferredVectorKernels
 
   public VectorKernels(VectorSpecies<Float> species) {
-    this(species, defaultLanewiseMath());
+    this(species, RuntimeSettings.current().lanewiseMath());
   }
 
   /** {@code lanewiseMath}: exp/tanh/sigmoid on the Vector API (true) or through the scalar twin (false). */
@@ -42,30 +44,14 @@ public final class VectorKernels implements Kernels {
     this.preferred = species == PreferredVectorKernels.F;
   }
 
-  /** Whether exp/tanh/sigmoid run on the Vector API: {@code -Drnn4j.lanewiseMath} when set, else true. */
-  public static boolean defaultLanewiseMath() {
-    String prop = System.getProperty("rnn4j.lanewiseMath");
-    return prop == null || Boolean.parseBoolean(prop.trim());
-  }
-
-  /** Kernels of a bit width, with lanewise transcendentals as {@link #defaultLanewiseMath()} says. */
+  /** Kernels of a bit width, with lanewise transcendentals as the process's settings say. */
   public static VectorKernels forBits(int bits) {
-    return forBits(bits, defaultLanewiseMath());
+    return forBits(bits, RuntimeSettings.current().lanewiseMath());
   }
 
   /** The species for a bit width (64, 128, 256 or 512), or the machine's preferred one for 0. */
   public static VectorKernels forBits(int bits, boolean lanewiseMath) {
-    VectorSpecies<Float> s =
-        switch (bits) {
-          case 0 -> FloatVector.SPECIES_PREFERRED;
-          case 64 -> FloatVector.SPECIES_64;
-          case 128 -> FloatVector.SPECIES_128;
-          case 256 -> FloatVector.SPECIES_256;
-          case 512 -> FloatVector.SPECIES_512;
-          default -> throw new IllegalArgumentException(
-              "vector width must be 64, 128, 256 or 512 bits, got " + bits);
-        };
-    return new VectorKernels(s, lanewiseMath);
+    return new VectorKernels(Species.forBits(bits), lanewiseMath);
   }
 
   /** Lanes per vector. */

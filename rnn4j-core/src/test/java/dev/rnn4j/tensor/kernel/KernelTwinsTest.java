@@ -45,8 +45,10 @@ class KernelTwinsTest {
   }
 
   private static Kernels vector(int bits) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(KernelSelector.vectorApiAvailable(),
+        "jdk.incubator.vector is not loaded in this leg: only the scalar kernels exist");
     Kernels k = KernelSelector.vector(bits);
-    assertNotNull(k, "the tests run with --add-modules jdk.incubator.vector, so vector kernels must load");
+    assertNotNull(k, "the Vector API module is loaded, so vector kernels must load");
     assertTrue(k.name().startsWith("vector-" + bits), k.name());
     return k;
   }
@@ -99,6 +101,8 @@ class KernelTwinsTest {
   @ParameterizedTest(name = "{0} bits")
   @MethodSource("widths")
   void transcendentalsAgreeWithTheScalarTwin(int bits) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(KernelSelector.vectorApiAvailable(),
+        "jdk.incubator.vector is not loaded in this leg: only the scalar kernels exist");
     int lanes = bits / 32;
     Generator g = new Generator(bits + 3);
     float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 100f, -100f, 88.8f,
