@@ -92,11 +92,13 @@ public abstract class Module {
 
   /** Missing and unexpected keys of a {@link #loadStateDict} call, as PyTorch reports them. */
   public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys) {
+/** Copies both lists, so the result cannot change afterwards. */
     public LoadResult {
       missingKeys = List.copyOf(missingKeys);
       unexpectedKeys = List.copyOf(unexpectedKeys);
     }
 
+    /** Whether every expected key was present and none was unexpected. */
     public boolean isClean() {
       return missingKeys.isEmpty() && unexpectedKeys.isEmpty();
     }
@@ -187,6 +189,7 @@ public abstract class Module {
     return train(false);
   }
 
+  /** Whether the module is in training mode ({@link #train()}), PyTorch's {@code module.training}. */
   public final boolean isTraining() {
     return training;
   }

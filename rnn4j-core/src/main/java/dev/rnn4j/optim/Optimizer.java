@@ -20,6 +20,7 @@ public abstract class Optimizer {
   private final List<ParamGroup> groups;
   private final Map<String, Map<String, Tensor>> state = new LinkedHashMap<>();
 
+  /** An optimizer over {@code groups}, each with its own hyperparameters (PyTorch's {@code param_groups}); at least one. */
   protected Optimizer(List<ParamGroup> groups) {
     if (groups.isEmpty()) {
       throw new IllegalArgumentException("optimizer got an empty parameter list");

@@ -60,14 +60,18 @@ public record RuntimeSettings(Backend backend, String openblasPath, int vectorBi
 
   /** Where general matrix products run. */
   public enum Backend {
+/** OpenBLAS when it loads, otherwise the pure-Java GEMM. */
     AUTO,
+/** OpenBLAS, or an error when it does not load. */
     NATIVE,
+/** The pure-Java GEMM: rnn4j's packed Vector API kernel, or netlib's Java BLAS without the Vector API module. */
     JAVA
   }
 
   private static final Object LOCK = new Object();
   private static volatile RuntimeSettings current; // set once, under LOCK
 
+/** Checks every value; out-of-range ones are refused with the range they must lie in. */
   public RuntimeSettings {
     Objects.requireNonNull(backend, "backend");
     if (vectorBits != AUTO_WIDTH && vectorBits != 0 && vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {

@@ -330,6 +330,7 @@ public final class Tensor {
     return f != null ? f.length : l.length;
   }
 
+/** The element type: float32, int64 or bool (PyTorch's {@code tensor.dtype}). */
   public DType dtype() {
     return dtype;
   }

@@ -47,10 +47,12 @@ abstract class CellBase extends Module {
     }
   }
 
+  /** Features of the input {@code x}: PyTorch's {@code input_size}. */
   public final int inputSize() {
     return inputSize;
   }
 
+  /** Features of the hidden state: PyTorch's {@code hidden_size}. */
   public final int hiddenSize() {
     return hiddenSize;
   }
@@ -115,10 +117,12 @@ abstract class CellBase extends Module {
     return sb;
   }
 
+  /** {@code weight_ih}, {@code (gates * hiddenSize, inputSize)}, gates packed in PyTorch's order. */
   public final Tensor weightIh() {
     return wIh;
   }
 
+  /** {@code weight_hh}, {@code (gates * hiddenSize, hiddenSize)}, gates packed in PyTorch's order. */
   public final Tensor weightHh() {
     return wHh;
   }

@@ -76,6 +76,10 @@ public abstract class RnnBase extends Module {
   private final List<Tensor> weights; // every parameter, for the inference calls' version checks
   private volatile RuntimeSettings settings = RuntimeSettings.current();
 
+  /**
+   * Creates the parameters of every (layer, direction) under PyTorch's names and initialises them from {@code gen}
+   * with U(-1/sqrt(H), 1/sqrt(H)), as {@code torch.nn.RNNBase.__init__} does.
+   */
   protected RnnBase(RnnMode mode, RnnConfig config, Generator gen) {
     this.mode = mode;
     this.config = config;
@@ -145,10 +149,12 @@ public abstract class RnnBase extends Module {
     }
   }
 
+  /** The cell type: tanh or relu RNN, LSTM or GRU (PyTorch's {@code mode}). */
   public final RnnMode mode() {
     return mode;
   }
 
+  /** The constructor arguments, as PyTorch's {@code nn.LSTM(...)} takes them. */
   public final RnnConfig config() {
     return config;
   }
