@@ -191,7 +191,12 @@ public final class Trainer {
     this.schedule = schedule(cfg);
   }
 
-  static Optimizer optimizer(LanguageModel m, TrainConfig c) {
+  /**
+   * The optimizer a run with {@code c} uses over {@code m}'s parameters: Adam (default), AdamW, SGD with momentum 0.9
+   * or RMSprop, at {@code c.lr()} with {@code c.weightDecay()}. Public so that other trainers (rnn4j-spark's) take the
+   * identical step.
+   */
+  public static Optimizer optimizer(LanguageModel m, TrainConfig c) {
     Map<String, Tensor> p = m.namedParameters();
     return switch (c.optimizer()) {
       case "adamw" -> new AdamW(p, new Adam.Options(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay(), false));
@@ -201,7 +206,11 @@ public final class Trainer {
     };
   }
 
-  static LrSchedule schedule(TrainConfig c) {
+  /**
+   * The learning-rate schedule of a run with {@code c}: a linear warm-up over {@code c.warmupSteps()}, then cosine to
+   * {@code c.minLr()}, constant, or halving in four steps.
+   */
+  public static LrSchedule schedule(TrainConfig c) {
     long warm = Math.min(c.warmupSteps(), c.steps() - 1L);
     LrSchedule after = switch (c.schedule()) {
       case "constant" -> LrSchedule.constant(c.lr());

@@ -12,13 +12,9 @@ import dev.rnn4j.loss.Losses;
 import dev.rnn4j.loss.Reduction;
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
-import dev.rnn4j.optim.Adam;
-import dev.rnn4j.optim.AdamW;
 import dev.rnn4j.optim.GradClip;
 import dev.rnn4j.optim.LrSchedule;
 import dev.rnn4j.optim.Optimizer;
-import dev.rnn4j.optim.RmsProp;
-import dev.rnn4j.optim.Sgd;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.TrainConfig;
@@ -110,32 +106,10 @@ public final class SparkTrainer {
     this.outDir = outDir;
     this.extraState = extraState == null ? new JsonObject() : extraState;
     this.shards = shards;
-    this.opt = optimizer(model, cfg);
-    this.schedule = schedule(cfg);
+    this.opt = Trainer.optimizer(model, cfg); // the single-JVM trainer's step, so the two runs agree
+    this.schedule = Trainer.schedule(cfg);
     this.names = new ArrayList<>(model.namedParameters().keySet());
     this.params = new ArrayList<>(model.namedParameters().values());
-  }
-
-  /** {@link Trainer}'s optimizer for {@code cfg}: the same classes and options. */
-  static Optimizer optimizer(LanguageModel m, TrainConfig c) {
-    Map<String, Tensor> p = m.namedParameters();
-    return switch (c.optimizer()) {
-      case "adamw" -> new AdamW(p, new Adam.Options(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay(), false));
-      case "sgd" -> new Sgd(p, new Sgd.Options(c.lr(), 0.9, 0, c.weightDecay(), false));
-      case "rmsprop" -> new RmsProp(p, new RmsProp.Options(c.lr(), 0.99, 1e-8, c.weightDecay(), 0, false));
-      default -> new Adam(p, new Adam.Options(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay(), false));
-    };
-  }
-
-  /** {@link Trainer}'s schedule for {@code cfg}: warm-up, then cosine, constant or step. */
-  static LrSchedule schedule(TrainConfig c) {
-    long warm = Math.min(c.warmupSteps(), c.steps() - 1L);
-    LrSchedule after = switch (c.schedule()) {
-      case "constant" -> LrSchedule.constant(c.lr());
-      case "step" -> LrSchedule.step(c.lr(), Math.max(1, (int) ((c.steps() - warm) / 4)), 0.5);
-      default -> LrSchedule.cosine(c.lr(), Math.max(1, c.steps() - warm), c.minLr());
-    };
-    return warm <= 0 ? after : LrSchedule.sequential(List.of(LrSchedule.linear(c.lr(), 0.01, 1.0, warm), after), warm);
   }
 
   public long step() {
