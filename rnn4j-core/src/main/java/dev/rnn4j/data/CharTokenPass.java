@@ -2,6 +2,8 @@ package dev.rnn4j.data;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,8 +25,10 @@ import java.util.zip.CRC32C;
  * {@link CharTokenizer#fit} on the whole text followed by {@link TokenFile#fromText}: the same vocabulary, ids,
  * sequences and file bytes.
  *
- * <p>How the one pass works. The file is read in large chunks. An ASCII byte is looked up in a 128-entry table; any
- * other character is decoded by hand, and a malformed or cut-off sequence is refused with its byte offset. When
+ * <p>How the one pass works. The file is read in large chunks. ASCII bytes are looked up in a 128-entry table,
+ * eight at a time where all eight are ASCII; any other character is decoded by hand, and a malformed or cut-off
+ * sequence is refused with its byte offset. These fast paths store one byte a token, so they serve vocabularies of
+ * at most 256 ids; a larger vocabulary goes through the general path, character by character (correct, slower). When
  * fitting, a character gets a provisional id the first time it is seen; the final ids (the specials, then the
  * characters sorted by code point) are only known at the end. Tokens collect in a buffer that is written out when
  * full, each token then getting its rank among the characters seen so far; the line index is written as lines end.
@@ -42,6 +46,9 @@ public final class CharTokenPass {
   /** Bytes read at a time. */
   static final int CHUNK = 1 << 20;
   private static final int MAX_CODE_POINT = 0x10FFFF;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
   /**
    * A text tokenized in one pass.
@@ -84,8 +91,11 @@ public final class CharTokenPass {
   private int distinct;
   private int[] rank; // prov id -> id among the characters seen so far; null when it must be computed again
 
-  // the tokens not yet written: tokens [outBase, outBase + k)
-  private final int[] out;
+  // the tokens not yet written, tokens [outBase, outBase + k), as little-endian ints of w bytes (provisional ids
+  // when fitting)
+  private final byte[] out;
+  private final int cap; // tokens the buffer holds
+  private int w;
   private int k;
   private long outBase;
   private byte[] enc;
@@ -115,7 +125,8 @@ public final class CharTokenPass {
     this.maxLen = maxLen;
     this.lines = maxLen > 0;
     this.givenWidth = given == null ? 0 : TokenFile.widthFor(given.vocabulary().size());
-    this.out = new int[bufferTokens];
+    this.out = new byte[4 * bufferTokens];
+    this.cap = bufferTokens;
     this.file = file;
     this.index = index;
     for (int b = 0; b < 128; b++) {
@@ -135,6 +146,7 @@ public final class CharTokenPass {
       provOfCp = new int[MAX_CODE_POINT + 1];
       Arrays.fill(provOfCp, -1);
     }
+    this.w = width();
   }
 
   /**
@@ -231,18 +243,62 @@ public final class CharTokenPass {
   private int decode(byte[] in, int end, long base) throws IOException {
     final int[] ascii = asciiId;
     final boolean[] nonSpace = asciiNonSpace;
-    final int[] buf = out;
-    final int cap = buf.length;
+    final byte[] buf = out;
+    final int cap = this.cap;
+    boolean narrow = w == 1; // the fast paths store one byte a token
     int n = k;
     boolean nb = nonBlank;
     int i = 0;
+    int single = 0; // bytes up to which to go one at a time, after a block of eight that could not be taken whole
     while (i < end) {
+      if (narrow && i >= single && i + 8 <= end && n + 8 <= cap) { // eight ASCII bytes at once, if none needs the general path
+        long w = (long) LONGS.get(in, i);
+        long high = w & 0x8080808080808080L;
+        if (high != 0) {
+          single = i + (Long.numberOfTrailingZeros(high) >>> 3) + 1; // up to and including the first non-ASCII byte
+        } else {
+          int c0 = (int) w & 0x7F;
+          int c1 = (int) (w >>> 8) & 0x7F;
+          int c2 = (int) (w >>> 16) & 0x7F;
+          int c3 = (int) (w >>> 24) & 0x7F;
+          int c4 = (int) (w >>> 32) & 0x7F;
+          int c5 = (int) (w >>> 40) & 0x7F;
+          int c6 = (int) (w >>> 48) & 0x7F;
+          int c7 = (int) (w >>> 56) & 0x7F;
+          int d0 = ascii[c0];
+          int d1 = ascii[c1];
+          int d2 = ascii[c2];
+          int d3 = ascii[c3];
+          int d4 = ascii[c4];
+          int d5 = ascii[c5];
+          int d6 = ascii[c6];
+          int d7 = ascii[c7];
+          if ((d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7) >= 0) {
+            buf[n] = (byte) d0;
+            buf[n + 1] = (byte) d1;
+            buf[n + 2] = (byte) d2;
+            buf[n + 3] = (byte) d3;
+            buf[n + 4] = (byte) d4;
+            buf[n + 5] = (byte) d5;
+            buf[n + 6] = (byte) d6;
+            buf[n + 7] = (byte) d7;
+            n += 8;
+            i += 8;
+            if (!nb) {
+              nb = nonSpace[c0] | nonSpace[c1] | nonSpace[c2] | nonSpace[c3] | nonSpace[c4] | nonSpace[c5]
+                  | nonSpace[c6] | nonSpace[c7];
+            }
+            continue;
+          }
+          single = i + 8;
+        }
+      }
       int b = in[i];
       if (b >= 0) { // ASCII
         int id = ascii[b];
-        if (id >= 0 && n < cap) {
-          buf[n++] = id;
-          nb |= nonSpace[b];
+        if (id >= 0 && n < cap && narrow) {
+          buf[n++] = (byte) id;
+          nb = nb || nonSpace[b];
           i++;
           continue;
         }
@@ -251,6 +307,7 @@ public final class CharTokenPass {
         codePoint(b, base + i);
         n = k;
         nb = nonBlank;
+        narrow = w == 1;
         i++;
         continue;
       }
@@ -306,11 +363,21 @@ public final class CharTokenPass {
           cp = (b0 & 0x07) << 18 | (b1 & 0x3F) << 12 | (b2 & 0x3F) << 6 | (b3 & 0x3F);
         }
       }
+      if (narrow && n < cap && cp != 0xFEFF) { // a character seen before (or known), stored here
+        int id = fit ? provOfCp[cp] : given.id(cp);
+        if (id >= 0 && (fit || id != Vocabulary.UNK_ID)) {
+          buf[n++] = (byte) id;
+          nb = nb || !Character.isWhitespace(cp);
+          i += need + 1;
+          continue;
+        }
+      }
       k = n;
       nonBlank = nb;
       codePoint(cp, base + i);
       n = k;
       nb = nonBlank;
+      narrow = w == 1;
       i += need + 1;
     }
     k = n;
@@ -347,13 +414,13 @@ public final class CharTokenPass {
         (lines ? lineUnknowns : unknowns).computeIfAbsent(cp, c -> new long[1])[0]++;
       }
     }
-    if (k == out.length) {
+    if (k == cap) {
       flush(false);
     }
     if (cp == '\r') {
       crAt = outBase + k;
     }
-    out[k++] = id;
+    put(k++, id, w);
   }
 
   private int newCharacter(int cp) {
@@ -364,10 +431,35 @@ public final class CharTokenPass {
     cpOfProv[p] = cp;
     provOfCp[cp] = p;
     rank = null;
+    if (width() > w) { // the vocabulary outgrows the token width: the buffered tokens are widened
+      int wider = width();
+      for (int j = k - 1; j >= 0; j--) { // last first: a token moves only over tokens already moved
+        put(j, get(j, w), wider);
+      }
+      w = wider;
+    }
     if (cp < 128 && !(lines && (cp == '\n' || cp == '\r'))) {
       asciiId[cp] = p;
     }
     return p;
+  }
+
+  /** Buffered token {@code j}, stored {@code width} bytes wide. */
+  private int get(int j, int width) {
+    return switch (width) {
+      case 1 -> out[j] & 0xFF;
+      case 2 -> (short) SHORTS.get(out, 2 * j) & 0xFFFF;
+      default -> (int) INTS.get(out, 4 * j);
+    };
+  }
+
+  /** Stores {@code id} as buffered token {@code j}, {@code width} bytes wide. */
+  private void put(int j, int id, int width) {
+    switch (width) {
+      case 1 -> out[j] = (byte) id;
+      case 2 -> SHORTS.set(out, 2 * j, (short) id);
+      default -> INTS.set(out, 4 * j, id);
+    }
   }
 
   /** A line ends (at a {@code '\n'}, or at the end of the text): its pieces become sequences unless it is blank. */
@@ -387,11 +479,15 @@ public final class CharTokenPass {
           lineUnknowns.remove((int) '\r');
         }
       }
-      lineUnknowns.forEach((cp, c) -> unknowns.computeIfAbsent(cp, x -> new long[1])[0] += c[0]);
+      if (!lineUnknowns.isEmpty()) {
+        lineUnknowns.forEach((cp, c) -> unknowns.computeIfAbsent(cp, x -> new long[1])[0] += c[0]);
+      }
     } else {
       rewind(lineStart);
     }
-    lineUnknowns.clear();
+    if (!lineUnknowns.isEmpty()) {
+      lineUnknowns.clear();
+    }
     lineStart = outBase + k;
     nonBlank = false;
     crAt = -1;
@@ -446,19 +542,37 @@ public final class CharTokenPass {
       return;
     }
     int[] table = fit ? ranking() : null;
-    int w = width();
-    int bytes = encode(out, 0, commit, table, w);
-    if (crcValid) {
-      tokenCrc.update(enc, 0, bytes);
+    int bytes = commit * w;
+    byte[] data = out;
+    if (table != null) { // provisional ids to ids among the characters seen so far
+      if (enc == null || enc.length < out.length) {
+        enc = new byte[out.length];
+      }
+      data = enc;
+      if (w == 1) {
+        for (int j = 0; j < commit; j++) {
+          data[j] = (byte) table[out[j] & 0xFF];
+        }
+      } else {
+        for (int j = 0; j < commit; j++) {
+          int id = table[get(j, w)];
+          for (int s = 0; s < w; s++) {
+            data[j * w + s] = (byte) (id >>> (8 * s));
+          }
+        }
+      }
     }
-    TokenFile.writeAt(file, ByteBuffer.wrap(enc, 0, bytes), TokenFile.HEADER + outBase * w);
+    if (crcValid) {
+      tokenCrc.update(data, 0, bytes);
+    }
+    TokenFile.writeAt(file, ByteBuffer.wrap(data, 0, bytes), TokenFile.HEADER + outBase * w);
     Region last = regions.isEmpty() ? null : regions.get(regions.size() - 1);
     if (last != null && last.end == outBase && last.width == w && last.table == table) {
       last.end += commit;
     } else {
       regions.add(new Region(outBase, outBase + commit, w, table));
     }
-    System.arraycopy(out, commit, out, 0, k - commit);
+    System.arraycopy(out, bytes, out, 0, (k - commit) * w);
     outBase += commit;
     k -= commit;
   }
@@ -467,7 +581,7 @@ public final class CharTokenPass {
   private int encode(int[] ids, int from, int to, int[] table, int w) {
     int bytes = (to - from) * w;
     if (enc == null || enc.length < bytes) {
-      enc = new byte[Math.max(bytes, out.length * w)];
+      enc = new byte[Math.max(bytes, out.length)];
     }
     byte[] e = enc;
     if (w == 1) {
@@ -502,7 +616,6 @@ public final class CharTokenPass {
       writeIndex(outBase + k);
     }
     flush(true);
-    int w = width();
     int[] fin = fit ? ranking() : null;
     boolean rewrite = false;
     for (int i = regions.size() - 1; i >= 0; i--) { // last first: a widened region only grows over bytes already read
@@ -535,7 +648,8 @@ public final class CharTokenPass {
         map[r.table[p]] = fin[p];
       }
     }
-    int step = out.length;
+    int step = cap;
+    int[] ids = new int[step];
     ByteBuffer b = ByteBuffer.allocate(step * r.width).order(ByteOrder.LITTLE_ENDIAN);
     for (long hi = r.end; hi > r.start; ) {
       long lo = Math.max(r.start, hi - step);
@@ -544,13 +658,13 @@ public final class CharTokenPass {
       readFully(b, TokenFile.HEADER + lo * r.width);
       b.flip();
       for (int i = 0; i < n; i++) {
-        out[i] = switch (r.width) {
+        ids[i] = switch (r.width) {
           case 1 -> b.get() & 0xFF;
           case 2 -> b.getShort() & 0xFFFF;
           default -> b.getInt();
         };
       }
-      int bytes = encode(out, 0, n, map, w);
+      int bytes = encode(ids, 0, n, map, w);
       TokenFile.writeAt(file, ByteBuffer.wrap(enc, 0, bytes), TokenFile.HEADER + lo * w);
       hi = lo;
     }
