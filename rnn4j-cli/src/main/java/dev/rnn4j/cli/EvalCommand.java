@@ -1,15 +1,17 @@
 package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
+import dev.rnn4j.data.CharTokenPass;
+import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.LengthBatcher;
-import dev.rnn4j.data.TextCorpus;
+import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.data.Unknowns;
 import dev.rnn4j.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,16 +49,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     Checkpoints.Loaded l = Checkpoints.load(checkpoint, allowNonFinite);
     if (data != null) {
-      String text = RunData.readUtf8(data);
-      Unknowns unknown = Unknowns.of(l.tokenizer(), text.replace("\r", "").replace("\n", ""));
-      if (!unknown.isEmpty()) {
-        out.println("note: " + unknown.describe() + "; each is scored as the <unk> token");
-      }
-      List<int[]> seqs = TextCorpus.lines(text, l.tokenizer(), maxLen);
-      if (seqs.isEmpty()) {
-        throw new IllegalArgumentException("the corpus " + data + " is empty (no non-blank line)");
-      }
-      double[] r = Trainer.validationLoss(l.model(), new LengthBatcher(seqs, batchSize));
+      double[] r = scoreFile(l, out);
       out.printf("%s: loss %.4f nats/token, perplexity %.3f over %d tokens%n", data, r[0], Math.exp(r[0]), (long) r[1]);
       return 0;
     }
@@ -70,5 +63,45 @@ final class EvalCommand implements Callable<Integer> {
     out.printf("held-out addition problems: loss %.4f nats/token, perplexity %.3f, exact-match accuracy %.1f%% (%d problems)%n",
         r[0], Math.exp(r[0]), 100 * acc, rd.heldOut().size());
     return 0;
+  }
+
+  /**
+   * Loss and token count of the checkpoint on {@code --data}, read as training reads its text: one pass into a
+   * temporary token file, then batches drawn from its mapping, so the text is never held in memory. Unknown tokens
+   * are named on {@code out} first.
+   */
+  private double[] scoreFile(Checkpoints.Loaded l, PrintWriter out) throws IOException {
+    RunData.checkReadable(data);
+    Path dir = Files.createTempDirectory("rnn4j-eval");
+    try {
+      Path bin = dir.resolve("tokens.bin");
+      TokenFile tokens;
+      Unknowns unknown;
+      if (l.tokenizer() instanceof CharTokenizer c) {
+        CharTokenPass.Result r = CharTokenPass.encode(data, c, maxLen, bin, null, null, (t, u) -> new JsonObject());
+        tokens = r.tokens();
+        unknown = r.unknowns();
+      } else {
+        Unknowns.Counter counter = new Unknowns.Counter(l.tokenizer());
+        tokens = TokenFile.fromText(data, l.tokenizer(), maxLen, bin, counter, null, JsonObject::new);
+        unknown = counter.result();
+      }
+      try (tokens) {
+        if (!unknown.isEmpty()) {
+          out.println("note: " + unknown.describe() + "; each is scored as the <unk> token");
+        }
+        if (tokens.numSequences() == 0) {
+          throw new IllegalArgumentException("the corpus " + data + " is empty (no non-blank line)");
+        }
+        return Trainer.validationLoss(l.model(), new LengthBatcher(tokens.sequences(), batchSize));
+      }
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path p : files.toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
   }
 }

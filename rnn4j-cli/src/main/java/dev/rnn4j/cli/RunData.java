@@ -14,9 +14,6 @@ import dev.rnn4j.cli.task.AdditionTask;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.train.Trainer;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -194,23 +191,6 @@ record RunData(
       from[i] = task.answerStart(problems.get(i));
     }
     return new LengthBatcher(seqs, from, batchSize);
-  }
-
-  /**
-   * Reads a UTF-8 file without its byte-order mark; a missing, unreadable or folder path, or invalid UTF-8, is an
-   * error naming the file and the cause.
-   */
-  static String readUtf8(Path file) throws IOException {
-    checkReadable(file);
-    try {
-      String s = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-          .toString();
-      return s.startsWith("\uFEFF") ? s.substring(1) : s; // a BOM marks the encoding; it is not text
-    } catch (CharacterCodingException e) {
-      throw new IOException(file + " is not valid UTF-8 text");
-    }
   }
 
   /** Throws an IOException saying why {@code file} cannot be read as a text file, if it cannot. */

@@ -1,6 +1,8 @@
 package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
+import dev.rnn4j.data.CharTokenPass;
+import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.TextPass;
 import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.data.Tokenizer;
@@ -26,8 +28,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * CRC-32C, the tokenizer and the sequence cut are those it was built from (all stored in it); otherwise, or when it
  * is damaged, it is built again.
  *
- * <p>A new run reads the text at most twice: one pass computes the CRC-32C and fits the vocabulary together, the
- * second writes the tokens. When a valid cache of the same text is found, the first pass only checks the CRC-32C.
+ * <p>With the character tokenizer, one pass over the text computes the CRC-32C, fits the vocabulary and writes the
+ * tokens ({@link CharTokenPass}). The word tokenizer reads the text twice: one pass computes the CRC-32C and fits the
+ * vocabulary, the second writes the tokens. When a valid cache of the same text is found, one pass only checks the
+ * CRC-32C.
  *
  * @param fingerprint the text's {@code {"size", "mtime_ms", "crc32c"}} (as {@link RunData#fingerprint})
  * @param unknowns the tokens of the text that the vocabulary lacks
@@ -68,6 +72,18 @@ record TokenCache(JsonObject fingerprint, Tokenizer tokenizer, TokenFile tokens,
       old.close();
     }
     CRC32C crc = new CRC32C();
+    if (kind.equals("char")) {
+      JsonObject fp = new JsonObject();
+      fp.addProperty("size", size);
+      fp.addProperty("mtime_ms", mtime);
+      try (Bar bar = new Bar("tokens", size, progress)) {
+        CharTokenPass.Result r = CharTokenPass.fit(text, maxLen, cache, crc, bar, (tok, unk) -> {
+          fp.addProperty("crc32c", hex(crc)); // the pass has read every byte by now
+          return meta(text, fp, maxLen, tok, unk);
+        });
+        return fromFile(r.tokens());
+      }
+    }
     TokenizerFit fit = TokenizerFit.of(kind);
     try (Bar bar = new Bar("vocabulary", size, progress)) {
       TextPass.read(text, crc, bar, fit::accept);
@@ -102,26 +118,31 @@ record TokenCache(JsonObject fingerprint, Tokenizer tokenizer, TokenFile tokens,
 
   private static TokenCache build(Path text, JsonObject fp, Tokenizer tok, int maxLen, Path cache, boolean progress)
       throws IOException {
-    Unknowns.Counter counter = new Unknowns.Counter(tok);
-    TokenFile tf;
     try (Bar bar = new Bar("tokens", fp.get("size").getAsLong(), progress)) {
-      tf = TokenFile.fromText(text, tok, maxLen, cache, counter, bar, () -> {
-        JsonObject m = new JsonObject();
-        m.addProperty("file", text.toAbsolutePath().normalize().toString());
-        m.add("source", fp);
-        m.addProperty("max_len", maxLen);
-        m.addProperty("tokenizer", tok.toJson());
-        Unknowns u = counter.result();
-        JsonObject un = new JsonObject();
-        un.addProperty("tokens", u.tokens());
-        JsonObject counts = new JsonObject();
-        u.counts().forEach(counts::addProperty);
-        un.add("counts", counts);
-        m.add("unknowns", un);
-        return m;
-      });
+      if (tok instanceof CharTokenizer c) {
+        return fromFile(CharTokenPass.encode(text, c, maxLen, cache, null, bar,
+            (t, unk) -> meta(text, fp, maxLen, t, unk)).tokens());
+      }
+      Unknowns.Counter counter = new Unknowns.Counter(tok);
+      return fromFile(TokenFile.fromText(text, tok, maxLen, cache, counter, bar,
+          () -> meta(text, fp, maxLen, tok, counter.result())));
     }
-    return fromFile(tf);
+  }
+
+  /** The description stored in the cache: what it was built from, and the unknown tokens. */
+  private static JsonObject meta(Path text, JsonObject fp, int maxLen, Tokenizer tok, Unknowns u) {
+    JsonObject m = new JsonObject();
+    m.addProperty("file", text.toAbsolutePath().normalize().toString());
+    m.add("source", fp);
+    m.addProperty("max_len", maxLen);
+    m.addProperty("tokenizer", tok.toJson());
+    JsonObject un = new JsonObject();
+    un.addProperty("tokens", u.tokens());
+    JsonObject counts = new JsonObject();
+    u.counts().forEach(counts::addProperty);
+    un.add("counts", counts);
+    m.add("unknowns", un);
+    return m;
   }
 
   private static TokenCache fromFile(TokenFile tf) {

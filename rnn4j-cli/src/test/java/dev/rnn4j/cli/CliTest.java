@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,35 @@ class CliTest {
     Run e = run("eval", "--checkpoint", textRun.toString(), "--data", corpus.toString());
     assertEquals(0, e.code(), e.err());
     assertTrue(e.out().contains("perplexity"), e.out());
+  }
+
+  /**
+   * {@code eval --data} streams its file through a token file and scores exactly what reading it whole scored: the
+   * same loss and token count, the same unknown characters named. Unknowns are counted over the tokens scored, so
+   * a blank line (never scored) counts no tokens.
+   */
+  @Test
+  void evalOfAFileGivesTheLossOfTheWholeTextPath() throws IOException {
+    String text = "\uFEFFthe cat sat on the mat 3\r\n\n   \nthe dog sat on the mat 12\n"
+        + "the cat ".repeat(20) + "\nçà sat\r\nend of the mat";
+    Path f = Files.writeString(tmp.resolve("eval.txt"), text, StandardCharsets.UTF_8);
+    String plain = text.substring(1);
+    Checkpoints.Loaded l = Checkpoints.load(textRun);
+    for (int maxLen : new int[] {5, 256}) {
+      List<int[]> seqs = dev.rnn4j.data.TextCorpus.lines(plain, l.tokenizer(), maxLen);
+      double[] r = dev.rnn4j.train.Trainer.validationLoss(l.model(), new dev.rnn4j.data.LengthBatcher(seqs, 3));
+      String expected = String.format("%s: loss %.4f nats/token, perplexity %.3f over %d tokens%n", f, r[0],
+          Math.exp(r[0]), (long) r[1]);
+      Run e = run("eval", "--checkpoint", textRun.toString(), "--data", f.toString(), "--max-len",
+          String.valueOf(maxLen), "--batch-size", "3");
+      assertEquals(0, e.code(), e.err());
+      String scored = String.join("",
+          java.util.Arrays.stream(plain.split("\r?\n")).filter(s -> !s.isBlank()).toList());
+      String note = "note: " + dev.rnn4j.data.Unknowns.of(l.tokenizer(), scored).describe()
+          + "; each is scored as the <unk> token";
+      assertTrue(note.contains("'ç' (U+00E7) x1"), note);
+      assertEquals(note + System.lineSeparator() + expected, e.out());
+    }
   }
 
   @Test

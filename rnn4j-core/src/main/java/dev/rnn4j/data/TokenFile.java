@@ -6,7 +6,6 @@ import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,7 +42,7 @@ import java.util.zip.CRC32C;
 public final class TokenFile implements Closeable {
   private static final byte[] MAGIC = "RNN4JTOK".getBytes(StandardCharsets.US_ASCII);
   private static final int VERSION = 1;
-  private static final int HEADER = 64;
+  static final int HEADER = 64;
   /** log2 of the bytes per mapping; a multiple of every element size, so no element straddles two segments. */
   static final int SEGMENT_SHIFT = 30;
 
@@ -219,6 +218,14 @@ public final class TokenFile implements Closeable {
 
   /** {@link #open(Path)} with mappings of {@code 2^shift} bytes ({@code 3 <= shift <= 30}): tests use small ones. */
   static TokenFile open(Path file, int shift) throws IOException {
+    return open(file, shift, true);
+  }
+
+  /**
+   * {@link #open(Path, int)}; {@code verify == false} skips reading the whole file for its checksum, for a file this
+   * process has just written and checksummed.
+   */
+  static TokenFile open(Path file, int shift, boolean verify) throws IOException {
     if (shift < 3 || shift > 30) {
       throw new IllegalArgumentException("segment shift must be in [3, 30], got " + shift);
     }
@@ -267,7 +274,7 @@ public final class TokenFile implements Closeable {
         // resident memory until unmapped, the whole corpus at once
         CRC32C c = new CRC32C();
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (long at = HEADER; at < size; ) {
+        for (long at = HEADER; verify && at < size; ) {
           buf.clear().limit((int) Math.min(buf.capacity(), size - at));
           int n = ch.read(buf, at);
           if (n < 0) {
@@ -276,7 +283,7 @@ public final class TokenFile implements Closeable {
           c.update(buf.array(), 0, n);
           at += n;
         }
-        if ((int) c.getValue() != crc) {
+        if (verify && (int) c.getValue() != crc) {
           throw new Invalid(file + " is damaged (its checksum does not match its contents)");
         }
         JsonObject meta;
@@ -363,7 +370,7 @@ public final class TokenFile implements Closeable {
     return out;
   }
 
-  private static long align8(long n) {
+  static long align8(long n) {
     return (n + 7) & ~7L;
   }
 
@@ -469,6 +476,65 @@ public final class TokenFile implements Closeable {
   }
 
   /**
+   * Completes a token file whose {@code numTokens} tokens of {@code width} bytes are in place after the header in
+   * {@code out}, with their bytes (and nothing else) already in {@code crc}: zero bytes up to a multiple of 8, the
+   * index copied from {@code indexTmp} ({@code numSequences + 1} little-endian longs), the JSON of {@code meta}, then
+   * the header. Anything in {@code out} past the end is cut off.
+   */
+  static void writeTail(FileChannel out, int width, long numTokens, Path indexTmp, long numSequences, JsonObject meta,
+      CRC32C crc) throws IOException {
+    long end = HEADER + numTokens * width;
+    long indexOffset = align8(end);
+    if (Files.size(indexTmp) != 8 * (numSequences + 1)) {
+      throw new IOException(indexTmp + " holds " + Files.size(indexTmp) + " bytes of index, expected "
+          + 8 * (numSequences + 1));
+    }
+    ByteBuffer pad = ByteBuffer.allocate((int) (indexOffset - end));
+    crc.update(pad.duplicate());
+    writeAt(out, pad, end);
+    long at = indexOffset;
+    try (FileChannel in = FileChannel.open(indexTmp, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(1 << 20);
+      while (in.read(b.clear()) > 0) {
+        b.flip();
+        crc.update(b.duplicate());
+        at += writeAt(out, b, at);
+      }
+    }
+    byte[] json = meta.toString().getBytes(StandardCharsets.UTF_8);
+    long jsonOffset = indexOffset + 8 * (numSequences + 1);
+    ByteBuffer j = ByteBuffer.wrap(json);
+    crc.update(j.duplicate());
+    writeAt(out, j, jsonOffset);
+    ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    h.put(MAGIC).putInt(VERSION).putInt(width).putLong(numTokens).putLong(numSequences).putLong(indexOffset)
+        .putLong(jsonOffset).putLong(json.length).putInt((int) crc.getValue()).putInt(0);
+    writeAt(out, h.flip(), 0);
+    out.truncate(jsonOffset + json.length);
+  }
+
+  /** Writes all of {@code b} at {@code at}; returns the bytes written. */
+  static int writeAt(FileChannel out, ByteBuffer b, long at) throws IOException {
+    int n = b.remaining();
+    while (b.hasRemaining()) {
+      out.write(b, at + n - b.remaining());
+    }
+    return n;
+  }
+
+  /** Moves a complete {@code tmp} to {@code target} at once; a replaced file's mode is kept. */
+  static void place(Path tmp, Path target) throws IOException {
+    if (Files.isRegularFile(target)) { // a replaced cache keeps its mode
+      try {
+        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+      } catch (IOException | UnsupportedOperationException e) {
+        // gone meanwhile, or no POSIX modes here: the umask's mode stays
+      }
+    }
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
    * Writes a token file: tokens in order, {@link #endSequence()} after each sequence, then {@link #finish}. The
    * file appears at its path only when complete (written beside it, then moved into place), so a crash leaves either
    * the old file or none.
@@ -550,7 +616,7 @@ public final class TokenFile implements Closeable {
      * A new hidden file beside {@code target}, with the umask's mode like any new file (not the private mode of
      * {@link Files#createTempFile}).
      */
-    private static Path sibling(Path target, String kind) throws IOException {
+    static Path sibling(Path target, String kind) throws IOException {
       Path abs = target.toAbsolutePath();
       for (int attempt = 0; ; attempt++) {
         Path p = abs.resolveSibling("." + abs.getFileName() + "." + kind + "-"
@@ -580,50 +646,14 @@ public final class TokenFile implements Closeable {
 
     /** Writes the index and {@code meta}, then moves the complete file to its path and returns it opened. */
     public TokenFile finish(JsonObject meta) throws IOException {
-      long end = HEADER + numTokens * width;
-      for (long i = end; i < align8(end); i++) {
-        if (!buf.hasRemaining()) {
-          flush();
-        }
-        buf.put((byte) 0);
-      }
       flush();
       index.close();
-      long indexOffset = align8(end);
-      try (InputStream in = Files.newInputStream(indexTmp)) {
-        byte[] b = new byte[1 << 16];
-        for (int n; (n = in.read(b)) > 0; ) {
-          buf.put(b, 0, n);
-          flush();
-        }
-      }
-      byte[] json = meta.toString().getBytes(StandardCharsets.UTF_8);
-      long jsonOffset = indexOffset + 8 * (numSequences + 1);
-      ByteBuffer j = ByteBuffer.wrap(json);
-      crc.update(j.duplicate());
-      while (j.hasRemaining()) {
-        out.write(j);
-      }
-      ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-      h.put(MAGIC).putInt(VERSION).putInt(width).putLong(numTokens).putLong(numSequences).putLong(indexOffset)
-          .putLong(jsonOffset).putLong(json.length).putInt((int) crc.getValue()).putInt(0);
-      h.flip();
-      out.position(0);
-      while (h.hasRemaining()) {
-        out.write(h);
-      }
+      writeTail(out, width, numTokens, indexTmp, numSequences, meta, crc);
       out.close();
       Files.deleteIfExists(indexTmp);
-      if (Files.isRegularFile(target)) { // a replaced cache keeps its mode
-        try {
-          Files.setPosixFilePermissions(tokensTmp, Files.getPosixFilePermissions(target));
-        } catch (IOException | UnsupportedOperationException e) {
-          // gone meanwhile, or no POSIX modes here: the umask's mode stays
-        }
-      }
-      Files.move(tokensTmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      place(tokensTmp, target);
       finished = true;
-      return open(target);
+      return open(target, SEGMENT_SHIFT, false);
     }
 
     /** Deletes the partial files unless {@link #finish} completed. */
