@@ -180,29 +180,38 @@ final class Generation {
     Sse sse = r.stream() ? new Sse(ctx) : null;
     boolean gone = false;
     long graceNanos = TimeUnit.SECONDS.toNanos(10); // the engine ends a job at its deadline; this only guards a stuck one
+    List<Object> batch = new java.util.ArrayList<>();
     while (p.remaining > 0) {
-      Object ev = events.q.poll(Math.max(1, received + r.timeoutNanos() + graceNanos - System.nanoTime()),
+      Object first = events.q.poll(Math.max(1, received + r.timeoutNanos() + graceNanos - System.nanoTime()),
           TimeUnit.NANOSECONDS);
-      if (ev == null) {
+      if (first == null) {
         job.cancel();
         throw new IllegalStateException("the decoding engine did not end a request at its deadline");
       }
-      if (ev instanceof Started s) {
-        p.queueNanos = s.queueNanos();
-      } else if (ev instanceof Token t) {
-        String piece = p.token(t.index(), t.id(), text);
-        if (sse != null && !gone) {
-          JsonObject o = new JsonObject();
-          o.addProperty("index", t.index());
-          o.addProperty("id", t.id());
-          o.addProperty("text", piece);
-          if (!sse.send("token", o)) {
-            gone = true;
-            job.cancel(); // the client went away: its rows leave the batch before the next step
+      // Everything that has arrived goes out in one write and one flush: under load a handler wakes up to several
+      // tokens, and a flush per token would cost a system call each.
+      batch.clear();
+      batch.add(first);
+      events.q.drainTo(batch);
+      for (Object ev : batch) {
+        if (ev instanceof Started s) {
+          p.queueNanos = s.queueNanos();
+        } else if (ev instanceof Token t) {
+          String piece = p.token(t.index(), t.id(), text);
+          if (sse != null && !gone) {
+            JsonObject o = new JsonObject();
+            o.addProperty("index", t.index());
+            o.addProperty("id", t.id());
+            o.addProperty("text", piece);
+            sse.add("token", o);
           }
+        } else if (ev instanceof Finished fin) {
+          p.finish(fin.index(), fin.reason());
         }
-      } else if (ev instanceof Finished fin) {
-        p.finish(fin.index(), fin.reason());
+      }
+      if (sse != null && !gone && !sse.flush()) {
+        gone = true;
+        job.cancel(); // the client went away: its rows leave the batch before the next step
       }
     }
     String outcome = p.outcome(gone);
@@ -330,18 +339,32 @@ final class Generation {
       out.flush(); // the status and headers go now: the client sees the stream open before the first token
     }
 
-    boolean send(String event, JsonObject data) {
+    private final StringBuilder pending = new StringBuilder();
+
+    /** Queues one event for the next {@link #flush}. */
+    void add(String event, JsonObject data) {
+      pending.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
+    }
+
+    /** Writes the queued events; false when the client is gone. */
+    boolean flush() {
       if (broken) {
         return false;
       }
       try {
-        out.write(("event: " + event + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.write(pending.toString().getBytes(StandardCharsets.UTF_8));
+        pending.setLength(0);
         out.flush();
         return true;
       } catch (IOException | RuntimeException e) {
         broken = true;
         return false;
       }
+    }
+
+    boolean send(String event, JsonObject data) {
+      add(event, data);
+      return flush();
     }
   }
 
@@ -376,7 +399,7 @@ final class Generation {
         t.addProperty("index", 0);
         t.addProperty("id", id);
         t.addProperty("text", piece);
-        sse.send("token", t);
+        sse.add("token", t);
       }
     }
     p.finish(0, switch (res.reason()) {

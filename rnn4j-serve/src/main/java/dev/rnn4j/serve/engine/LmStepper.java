@@ -33,8 +33,9 @@ public final class LmStepper {
   private final Cell cell;
   private final int layers, e, h, o, g, v;
   private final float[] embedding; // (V, E)
-  private final float[][] wIh, wHh, bIh, bHh, wHr; // per layer: (G*H, in), (G*H, O), (G*H), (G*H), (O, H) or null
-  private final float[] dec, decBias; // (V, O), (V)
+  // Weights transposed for RowKernels: per layer W_ih^T (in, G*H), W_hh^T (O, G*H), W_hr^T (H, O) or null
+  private final float[][] wIh, wHh, bIh, bHh, wHr; // biases (G*H)
+  private final float[] dec, decBias; // decoder^T (O, V), (V)
   private final float[] inputTable; // (V, G*H): W_ih0 e_v + b_ih0 for every token v, or null
   private final RowKernels k;
 
@@ -65,13 +66,13 @@ public final class LmStepper {
     bHh = new float[layers][];
     wHr = new float[layers][];
     for (int l = 0; l < layers; l++) {
-      wIh[l] = copy(p, "rnn.weight_ih_l" + l);
-      wHh[l] = copy(p, "rnn.weight_hh_l" + l);
+      wIh[l] = RowKernels.transpose(copy(p, "rnn.weight_ih_l" + l), g * h, l == 0 ? e : o);
+      wHh[l] = RowKernels.transpose(copy(p, "rnn.weight_hh_l" + l), g * h, o);
       bIh[l] = p.containsKey("rnn.bias_ih_l" + l) ? copy(p, "rnn.bias_ih_l" + l) : null;
       bHh[l] = p.containsKey("rnn.bias_hh_l" + l) ? copy(p, "rnn.bias_hh_l" + l) : null;
-      wHr[l] = p.containsKey("rnn.weight_hr_l" + l) ? copy(p, "rnn.weight_hr_l" + l) : null;
+      wHr[l] = p.containsKey("rnn.weight_hr_l" + l) ? RowKernels.transpose(copy(p, "rnn.weight_hr_l" + l), o, h) : null;
     }
-    dec = copy(p, "decoder.weight");
+    dec = RowKernels.transpose(copy(p, "decoder.weight"), v, o);
     decBias = p.containsKey("decoder.bias") ? copy(p, "decoder.bias") : null;
     if ((long) v * g * h <= MAX_INPUT_TABLE_FLOATS) {
       inputTable = new float[v * g * h];
