@@ -199,11 +199,7 @@ final class Generation {
         } else if (ev instanceof Token t) {
           String piece = p.token(t.index(), t.id(), text);
           if (sse != null && !gone) {
-            JsonObject o = new JsonObject();
-            o.addProperty("index", t.index());
-            o.addProperty("id", t.id());
-            o.addProperty("text", piece);
-            sse.add("token", o);
+            sse.token(t.index(), text.eventTail(t.id()));
           }
         } else if (ev instanceof Finished fin) {
           p.finish(fin.index(), fin.reason());
@@ -293,6 +289,10 @@ final class Generation {
       return "ok";
     }
 
+    private static double ms(long nanos) {
+      return Math.round(nanos / 1e3) / 1e3; // microsecond resolution
+    }
+
     JsonObject summary() {
       JsonObject o = new JsonObject();
       JsonArray cs = new JsonArray();
@@ -311,14 +311,14 @@ final class Generation {
       o.add("completions", cs);
       JsonObject t = new JsonObject();
       long end = System.nanoTime();
-      t.addProperty("queue_ms", queueNanos / 1e6);
+      t.addProperty("queue_ms", ms(queueNanos));
       if (firstToken >= 0) {
-        t.addProperty("first_token_ms", (firstToken - received) / 1e6);
+        t.addProperty("first_token_ms", ms(firstToken - received));
       }
-      t.addProperty("total_ms", (end - received) / 1e6);
+      t.addProperty("total_ms", ms(end - received));
       t.addProperty("tokens", total);
       if (total > 1 && lastToken > firstToken) {
-        t.addProperty("tokens_per_second", (total - 1) / ((lastToken - firstToken) / 1e9));
+        t.addProperty("tokens_per_second", Math.round((total - 1) / ((lastToken - firstToken) / 1e9) * 10) / 10.0);
       }
       o.add("timings", t);
       return o;
@@ -340,6 +340,11 @@ final class Generation {
     }
 
     private final StringBuilder pending = new StringBuilder();
+
+    /** Queues a token event, {@code {"index": ..., "id": ..., "text": ...}}, for the next {@link #flush}. */
+    void token(int index, String tail) {
+      pending.append("event: token\ndata: {\"index\":").append(index).append(tail).append("\n\n");
+    }
 
     /** Queues one event for the next {@link #flush}. */
     void add(String event, JsonObject data) {

@@ -264,8 +264,25 @@ public final class Server implements AutoCloseable {
     return new String(b, StandardCharsets.UTF_8);
   }
 
+  /**
+   * Writes and flushes a JSON answer from the handler itself (not through Javalin's result, written after the handler
+   * returns): once a handler is done its answer has left, which is what {@link #stop()} waits for.
+   */
   static void json(Context ctx, int status, JsonObject o) {
-    ctx.status(status).contentType("application/json").result(o.toString());
+    jakarta.servlet.http.HttpServletResponse res = ctx.res();
+    if (res.isCommitted()) {
+      return; // an event stream already started: nothing more can be said in JSON
+    }
+    byte[] b = o.toString().getBytes(StandardCharsets.UTF_8);
+    ctx.status(status);
+    res.setContentType("application/json");
+    res.setContentLength(b.length);
+    try {
+      res.getOutputStream().write(b);
+      res.getOutputStream().flush();
+    } catch (IOException e) {
+      LOG.fine(() -> "client went away before its answer was written: " + e);
+    }
   }
 
   static void error(Context ctx, int status, String code, String message) {
