@@ -21,7 +21,7 @@ class LmStepperTest {
     Generator g = new Generator(5);
     for (int m : new int[] {1, 7, 16, 17, 33, 63, 100, 130}) {
       for (int k : new int[] {1, 5, 64}) {
-        for (int n : new int[] {1, 3, 4, 5, 9}) {
+        for (int n : new int[] {1, 3, 4, 5, 8, 9, 13, 17}) {
           float[] wt = new float[k * m];
           float[] bias = new float[m];
           int xStride = k + 3;
