@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
     description = "Recurrent neural networks in pure Java, exact to PyTorch.",
     subcommands = {
       TrainCommand.class, GenerateCommand.class, EvalCommand.class, DemoCommand.class, InspectCommand.class,
-      ConvertCommand.class, BenchCommand.class, InfoCommand.class,
+      ConvertCommand.class, BenchCommand.class, InfoCommand.class, ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,30 @@
+package dev.rnn4j.serve;
+
+import dev.rnn4j.data.Tokenizer;
+
+/** The text a generated token adds to the output: its piece, after a space for word tokenizers (as rnn4j generate). */
+final class TokenText {
+  private final Tokenizer tokenizer;
+  private final boolean word;
+  private final String[] eventTails; // per id: ,"id":ID,"text":"..."} (JSON-escaped once, not per token)
+
+  TokenText(Tokenizer tokenizer) {
+    this.tokenizer = tokenizer;
+    this.word = tokenizer.kind().equals("word");
+    int v = tokenizer.vocabulary().size();
+    eventTails = new String[v];
+    for (int id = 0; id < v; id++) {
+      eventTails[id] = ",\"id\":" + id + ",\"text\":" + new com.google.gson.JsonPrimitive(of(id)) + "}";
+    }
+  }
+
+  /** The end of a token event's JSON after its index: {@code ,"id":ID,"text":"..."}}. */
+  String eventTail(int id) {
+    return eventTails[id];
+  }
+
+  String of(int id) {
+    String p = tokenizer.piece(id);
+    return word && !p.isEmpty() ? " " + p : p;
+  }
+}

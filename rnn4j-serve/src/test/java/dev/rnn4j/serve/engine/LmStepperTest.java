@@ -1,0 +1,120 @@
+package dev.rnn4j.serve.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.model.LanguageModel;
+import dev.rnn4j.model.LanguageModelConfig;
+import dev.rnn4j.tensor.Generator;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class LmStepperTest {
+  /** The vector kernels and their scalar twin give identical bits, on every tile path, with offsets and strides. */
+  @org.junit.jupiter.api.Test
+  void vectorKernelsMatchTheirScalarTwinBitwise() {
+    RowKernels vec = RowKernels.forProcess();
+    RowKernels scalar = new ScalarRowKernels();
+    Generator g = new Generator(5);
+    for (int m : new int[] {1, 7, 16, 17, 33, 63, 100, 130}) {
+      for (int k : new int[] {1, 5, 64}) {
+        for (int n : new int[] {1, 3, 4, 5, 8, 9, 13, 17}) {
+          float[] wt = new float[k * m];
+          float[] bias = new float[m];
+          int xStride = k + 3;
+          float[] x = new float[2 + n * xStride];
+          for (float[] a : new float[][] {wt, bias, x}) {
+            for (int i = 0; i < a.length; i++) {
+              a[i] = (float) g.nextGaussian();
+            }
+          }
+          int outStride = m + 2;
+          float[] o1 = new float[1 + n * outStride];
+          float[] o2 = new float[1 + n * outStride];
+          vec.matvec(wt, bias, m, k, x, 2, xStride, n, o1, 1, outStride);
+          scalar.matvec(wt, bias, m, k, x, 2, xStride, n, o2, 1, outStride);
+          assertArrayEquals(o2, o1, vec.name() + " vs scalar at m=" + m + " k=" + k + " n=" + n);
+        }
+      }
+    }
+  }
+
+  static Stream<Arguments> models() {
+    return Stream.of(
+        Arguments.of(new LanguageModelConfig("gru", 23, 12, 17, 1, 0, 0)),
+        Arguments.of(new LanguageModelConfig("gru", 23, 12, 17, 2, 0.1, 0)),
+        Arguments.of(new LanguageModelConfig("lstm", 19, 9, 21, 2, 0, 0)),
+        Arguments.of(new LanguageModelConfig("lstm", 19, 9, 21, 2, 0, 7)),
+        Arguments.of(new LanguageModelConfig("rnn", 30, 16, 33, 1, 0, 0)));
+  }
+
+  private static LanguageModel model(LanguageModelConfig c) {
+    LanguageModel m = new LanguageModel(c, new Generator(3));
+    m.eval();
+    return m;
+  }
+
+  /** The stepper's logits after a token sequence agree with LanguageModel.step (PyTorch-exact) to float rounding. */
+  @ParameterizedTest
+  @MethodSource("models")
+  void stepAgreesWithTheModel(LanguageModelConfig c) {
+    LanguageModel m = model(c);
+    LmStepper s = new LmStepper(m);
+    int[][] seqs = {{1, 5, 7, 2, 9}, {1, 4}, {1, 11, 11, 3}};
+    LmStepper.Rows rows = s.newRows(3);
+    LanguageModel.State state = m.initialState(3);
+    int v = c.vocabSize();
+    int[] feed = new int[3];
+    for (int t = 0; t < 5; t++) {
+      long[] toks = new long[3];
+      for (int b = 0; b < 3; b++) {
+        feed[b] = seqs[b][Math.min(t, seqs[b].length - 1)];
+        toks[b] = feed[b];
+      }
+      var out = m.step(toks, state);
+      state = out.state();
+      s.step(rows, feed, 3);
+      float[] want = out.logits();
+      for (int i = 0; i < 3 * v; i++) {
+        float d = Math.abs(want[i] - rows.logits()[i]);
+        assertTrue(d <= 1e-5f + 1e-4f * Math.abs(want[i]),
+            c + " step " + t + " logit " + i + ": model " + want[i] + ", stepper " + rows.logits()[i]);
+      }
+    }
+  }
+
+  /** A row's logits are bitwise the same alone, among other rows, in any slot, and after a packed prompt pass. */
+  @ParameterizedTest
+  @MethodSource("models")
+  void rowsAreIndependentOfTheirBatch(LanguageModelConfig c) {
+    LanguageModel m = model(c);
+    LmStepper s = new LmStepper(m);
+    int v = c.vocabSize();
+    int[] prompt = {1, 6, 2, 8, 3, 3, 5};
+    // alone, token by token
+    LmStepper.Rows alone = s.newRows(1);
+    float[] aloneLogits = null;
+    for (int t = 0; t < prompt.length; t++) {
+      s.step(alone, new int[] {prompt[t]}, 1);
+    }
+    aloneLogits = Arrays.copyOf(alone.logits(), v);
+    // packed prompt pass into slot 0
+    LmStepper.Rows packed = s.newRows(2);
+    s.prompt(packed, 1, prompt);
+    assertArrayEquals(aloneLogits, Arrays.copyOfRange(packed.logits(), v, 2 * v), "prompt pass vs token by token");
+    // in slot 5 of 9 rows whose other rows read other tokens
+    LmStepper.Rows batch = s.newRows(9);
+    Generator g = new Generator(1);
+    for (int t = 0; t < prompt.length; t++) {
+      int[] feed = new int[9];
+      for (int b = 0; b < 9; b++) {
+        feed[b] = b == 5 ? prompt[t] : g.nextInt(v);
+      }
+      s.step(batch, feed, 9);
+    }
+    assertArrayEquals(aloneLogits, Arrays.copyOfRange(batch.logits(), 5 * v, 6 * v), "row 5 of 9 vs alone");
+  }
+}
