@@ -3,7 +3,7 @@ import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 
 /**
  * Runs a 2-layer bidirectional GRU (inference and a few training steps) on rnn4j's thread team for a few seconds,
@@ -27,7 +27,7 @@ public class IdleCpu {
         gru.forward(x).output().sum().backward();
       }
     }
-    System.out.println("ran " + calls + " calls on " + Parallel.threads() + " threads; idle");
+    System.out.println("ran " + calls + " calls on " + ThreadTeam.current().threads() + " threads; idle");
     System.out.flush();
     Thread.sleep(idleSeconds * 1000);
   }
