@@ -3,10 +3,11 @@ import dev.rnn4j.nn.rnn.Gru;
 import dev.rnn4j.nn.rnn.RnnConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 
 /**
- * Runs a 2-layer bidirectional GRU (inference and a few training steps) on rnn4j's thread team for a few seconds,
+ * Runs a 2-layer bidirectional GRU (inference and a few training steps) on rnn4j's thread team for a few seconds
+ * (and at least 10 calls),
  * prints "idle" and then does nothing for the given number of seconds, so that scripts/idle_cpu.sh can read the
  * process's CPU time while it idles. Run through scripts/idle_cpu.sh.
  */
@@ -19,7 +20,8 @@ public class IdleCpu {
     Tensor x = Tensor.randn(g, 20, 10, 256);
     long end = System.nanoTime() + (long) (busySeconds * 1e9);
     int calls = 0;
-    while (System.nanoTime() < end) {
+    int minCalls = busySeconds > 0 ? 10 : 0; // a loaded machine may not finish one call in the busy time
+    while (System.nanoTime() < end || calls < minCalls) {
       try (GradMode off = GradMode.disable()) {
         gru.forward(x);
       }
@@ -27,7 +29,7 @@ public class IdleCpu {
         gru.forward(x).output().sum().backward();
       }
     }
-    System.out.println("ran " + calls + " calls on " + Parallel.threads() + " threads; idle");
+    System.out.println("ran " + calls + " calls on " + ThreadTeam.current().threads() + " threads; idle");
     System.out.flush();
     Thread.sleep(idleSeconds * 1000);
   }

@@ -11,6 +11,11 @@ import java.util.Arrays;
  *
  *   OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector -XX:+UseParallelGC \
  *       scripts/bench/InProcessAb.java OLD.jar NEW.jar WORKLOAD [WARM=15] [TIME=20]
+ *
+ * Every workload of `rnn4j bench --list` runs, the large ones too: lstm2_h1024_B64_L100_fwd takes seconds a call, so
+ * give it WARM 20 and TIME 150 (17 calls a side at load 10 on 2 cores, more on a quiet machine); sgemm_2048 and the training steps take a
+ * few hundred milliseconds. Run each workload more than once, with the jars in both orders, and an A/A run (one jar
+ * on both sides) shows the noise of the machine at that moment.
  */
 public class InProcessAb {
   public static void main(String[] args) throws Exception {

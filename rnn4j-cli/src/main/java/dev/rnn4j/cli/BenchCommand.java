@@ -6,7 +6,7 @@ import dev.rnn4j.cli.bench.Workloads;
 import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import dev.rnn4j.cli.bench.Warmup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -69,9 +69,16 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    if (threads != null) {
-      Parallel.setThreads(threads);
+    if (threads == null) {
+      runWorkloads();
+      return;
     }
+    try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope s = team.use()) {
+      runWorkloads();
+    }
+  }
+
+  private void runWorkloads() {
     if (warmup < 0 || iters < 1 || !(budget > 0) || !(warmupSeconds >= 0)) {
       throw new IllegalArgumentException("--warmup must be >= 0, --iters >= 1, --budget > 0 and --warmup-seconds >= 0;"
           + " got " + warmup + ", " + iters + ", " + budget + ", " + warmupSeconds);
@@ -153,7 +160,7 @@ final class BenchCommand implements Runnable {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("workload", w.name());
     r.put("impl", "rnn4j");
-    r.put("threads", Parallel.threads());
+    r.put("threads", ThreadTeam.current().threads());
     r.put("median_s", Math.round(median * 1e6) / 1e6);
     r.put("min_s", Math.round(sorted[0] * 1e6) / 1e6);
     r.put("iters", sorted.length);

@@ -4,7 +4,7 @@ import dev.rnn4j.runtime.RuntimeSettings;
 import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,7 +38,7 @@ final class InfoCommand implements Runnable {
     out.println("java      " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
     out.println("kernels   " + KernelSelector.kernels().name());
     out.println("gemm      " + Gemm.implementation() + ": " + Blas.description());
-    out.println("threads   " + Parallel.threads() + (Blas.blasOwnsThreads() ? " (OpenBLAS threads itself)" : ""));
+    out.println("threads   " + ThreadTeam.current().threads() + (Blas.blasOwnsThreads() ? " (OpenBLAS threads itself)" : ""));
     out.println("settings  (system property rnn4j.NAME or environment variable RNN4J_NAME)");
     RuntimeSettings.current().asMap().forEach((k, v) -> out.printf("  %-21s %s%n", k, v));
   }

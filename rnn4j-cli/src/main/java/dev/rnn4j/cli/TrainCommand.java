@@ -16,7 +16,7 @@ import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.train.RunLock;
 import dev.rnn4j.train.TrainConfig;
 import dev.rnn4j.train.Trainer;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -176,9 +176,16 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter o = spec.commandLine().getOut();
     checkRanges();
-    if (threads != null) {
-      Parallel.setThreads(threads);
+    if (threads == null) {
+      return prepareAndTrain(o);
     }
+    try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope s = team.use()) {
+      return prepareAndTrain(o);
+    }
+  }
+
+  /** The run, on the calling thread's team. */
+  private Integer prepareAndTrain(PrintWriter o) throws IOException {
     if (out == null) {
       if (resume) {
         throw new IllegalArgumentException("--resume needs --out DIR, the run to continue");
@@ -310,7 +317,7 @@ final class TrainCommand implements Callable<Integer> {
       o.printf("resuming %s at step %d of %d%n", out, trainer.step(), tc.steps());
     }
     o.printf("rnn4j train: %s, %,d parameters, %s, %d threads%n", describe(mc), model.parameterCount(), rd.describe(),
-        Parallel.threads());
+        ThreadTeam.current().threads());
     o.printf("steps %d, batch %d, %s lr %.2g (%s, warm-up %d), clip %s, seed %d -> %s%n", tc.steps(), tc.batchSize(),
         tc.optimizer(), tc.lr(), tc.schedule(), tc.warmupSteps(), tc.clip() > 0 ? String.valueOf(tc.clip()) : "off",
         tc.seed(), out);

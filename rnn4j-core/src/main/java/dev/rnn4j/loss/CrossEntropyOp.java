@@ -7,7 +7,7 @@ import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.kernel.KernelSelector;
 import dev.rnn4j.tensor.kernel.Kernels;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 
 /**
  * Fused {@code log_softmax} + negative log-likelihood with label smoothing, forward and backward in one node, as
@@ -88,7 +88,7 @@ public final class CrossEntropyOp extends Node {
     float[] rowLoss = new float[y.length];
     Kernels k = KernelSelector.kernels();
     // Rows are independent: they are split over threads, each computed the same way wherever it runs.
-    Parallel.forRange(0, y.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
+    ThreadTeam.current().forRange(0, y.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
       float[] e = new float[classes]; // one row's x - max, then its exponentials
       for (int row = lo; row < hi; row++) {
         int base = (row / inner) * classes * inner + row % inner;
@@ -210,7 +210,7 @@ public final class CrossEntropyOp extends Node {
     float offTarget = smoothing / classes; // eps / C
     float onTarget = (1 - smoothing) + offTarget; // (1 - eps) + eps / C
     Kernels k = KernelSelector.kernels();
-    Parallel.forRange(0, target.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
+    ThreadTeam.current().forRange(0, target.length, Math.max(1, MIN_CHUNK_ELEMENTS / classes), (lo, hi) -> {
       float[] p = new float[classes]; // one row's probabilities
       for (int row = lo; row < hi; row++) {
         long t = target[row];

@@ -9,11 +9,12 @@ import java.util.logging.Logger;
 /**
  * Every switch that changes how rnn4j computes (never what it computes, beyond float rounding), in one immutable
  * value. The process's settings ({@link #current()}) are read once, at first use, from system properties and the
- * environment ({@link #fromSystem}), or installed before that with {@link #install} (programmatic use, the CLI's
- * {@code --threads}). Nothing else in rnn4j reads a system property or an environment variable to decide how to run.
+ * environment ({@link #fromSystem}), or installed before that with {@link #install} (programmatic use). Nothing else
+ * in rnn4j reads a system property or an environment variable to decide how to run.
  *
  * <p>The kernels' width, the GEMM backend and the thread count hold for the whole process: they pick compiled-in
- * constants (a vector species C2 must see as a constant) and one BLAS. The per-layer choices
+ * constants (a vector species C2 must see as a constant), one BLAS, and the size of the runtime's thread team (made
+ * once, at its first parallel loop, and never resized). The per-layer choices
  * ({@link #keepPackedWeights}, {@link #stepsByUnits}, {@link #concurrentDirections}) are read from the settings a
  * recurrent module holds (by default these), so two modules in one process can differ, which is how an A/B
  * measurement compares them.

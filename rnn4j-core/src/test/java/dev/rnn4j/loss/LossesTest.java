@@ -11,7 +11,7 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Approx;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.GradCheck;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -142,20 +142,16 @@ class LossesTest {
       y[i] = -1; // ignored
     }
     Tensor target = Tensor.ofLongs(y, n, d);
-    int before = Parallel.threads();
     float[][] loss = new float[2][];
     float[][] grad = new float[2][];
-    try {
-      for (int threads = 1; threads <= 2; threads++) {
-        Parallel.setThreads(threads);
+    for (int threads = 1; threads <= 2; threads++) {
+      try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope scope = team.use()) {
         Tensor in = x.copy().requiresGrad(true);
         Tensor l = Losses.crossEntropy(in, target, -1, Reduction.NONE, 0.2);
         l.sum().backward();
         loss[threads - 1] = l.data().clone();
         grad[threads - 1] = in.grad().data().clone();
       }
-    } finally {
-      Parallel.setThreads(before);
     }
     assertArrayEquals(loss[0], loss[1], "loss on 1 and 2 threads");
     assertArrayEquals(grad[0], grad[1], "gradient on 1 and 2 threads");

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rnn4j.tensor.gemm.Blas;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.kernel.KernelSelector;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +84,6 @@ class RuntimeSettingsTest {
         "rnn4j must not leave netlib's JVM-wide properties set");
     assertFalse(System.getProperties().containsKey("dev.ludovic.netlib.blas.allowNative"));
     assertTrue(Blas.instance() != null);
-    assertTrue(Parallel.threads() >= 1);
+    assertEquals(RuntimeSettings.current().threads(), ThreadTeam.current().threads(), "the runtime's team");
   }
 }

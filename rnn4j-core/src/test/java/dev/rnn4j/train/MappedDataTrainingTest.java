@@ -17,7 +17,7 @@ import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,9 +66,7 @@ class MappedDataTrainingTest {
 
   @Test
   void lineModeFromTheTokenFileTrainsBitIdentically() throws IOException {
-    int before = Parallel.threads();
-    Parallel.setThreads(1);
-    try {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Path f = tmp.resolve("c.txt");
       Files.writeString(f, TEXT, StandardCharsets.UTF_8);
       String text = TEXT.substring(1); // what RunData.readUtf8 gave: the BOM dropped
@@ -84,16 +82,12 @@ class MappedDataTrainingTest {
       Map<String, Tensor> fromFile = train(new LengthBatcher(mapped.subset(idx[0]), 4),
           new LengthBatcher(mapped.subset(idx[1]), 4), tok, tmp.resolve("b"));
       assertSame(inMemory, fromFile);
-    } finally {
-      Parallel.setThreads(before);
     }
   }
 
   @Test
   void streamModeFromTheTokenFileTrainsBitIdentically() throws IOException {
-    int before = Parallel.threads();
-    Parallel.setThreads(1);
-    try {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Path f = tmp.resolve("s.txt");
       Files.writeString(f, TEXT, StandardCharsets.UTF_8);
       String text = TEXT.substring(1);
@@ -108,8 +102,6 @@ class MappedDataTrainingTest {
       Map<String, Tensor> fromFile = train(new BpttBatcher(mapped.slice(0, nTrain), 3, 7),
           new BpttBatcher(mapped.slice(nTrain, ids.length), 2, 7), tok, tmp.resolve("b"));
       assertSame(inMemory, fromFile);
-    } finally {
-      Parallel.setThreads(before);
     }
   }
 }

@@ -13,7 +13,7 @@ import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,9 +121,7 @@ class TrainerFaultTest {
 
   @Test
   void aStopRequestSavesAtTheStepBoundaryAndTheResumedRunEqualsTheUninterruptedOne() throws IOException {
-    int saved = Parallel.threads();
-    Parallel.setThreads(1);
-    try {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Trainer straight = trainer(tmp.resolve("straight"), 1e-2, 1.0, 10, 0);
       straight.run(10, null);
       Trainer stopped = trainer(tmp.resolve("stopped"), 1e-2, 1.0, 10, 0);
@@ -143,8 +141,6 @@ class TrainerFaultTest {
       List<String> la = Files.readAllLines(tmp.resolve("straight").resolve("metrics.jsonl"));
       List<String> lb = Files.readAllLines(tmp.resolve("stopped").resolve("metrics.jsonl"));
       assertEquals(la, lb, "the resumed log is the uninterrupted one");
-    } finally {
-      Parallel.setThreads(saved);
     }
   }
 

@@ -10,7 +10,7 @@ import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -39,9 +39,7 @@ class TrainerTest {
 
   @Test
   void truncatedBpttLearnsAPeriodicStreamAndResumesExactly() throws IOException {
-    int before = Parallel.threads();
-    Parallel.setThreads(1);
-    try {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Trainer t = streamTrainer(200, tmp.resolve("s1"));
       double start = t.evaluate().get("val_loss");
       t.run(200, null); // 22 chunks per pass: the run crosses several pass boundaries
@@ -60,8 +58,6 @@ class TrainerTest {
       for (String k : x.keySet()) {
         assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming a BPTT run");
       }
-    } finally {
-      Parallel.setThreads(before);
     }
   }
 }

@@ -11,7 +11,7 @@ import dev.rnn4j.train.TrainConfig;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,9 +78,7 @@ class AdditionTrainingTest {
 
   @Test
   void resumedRunEqualsUninterruptedRunBitwise() throws IOException {
-    int before = Parallel.threads();
-    Parallel.setThreads(1);
-    try {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       // 2 layers with dropout: the dropout masks and the shuffling must both continue where they stopped.
       // 8 batches per epoch, so the interruption at step 12 falls inside the second epoch.
       Generator[] g1 = new Generator[1];
@@ -113,8 +111,6 @@ class AdditionTrainingTest {
       Map<String, Tensor> c = Checkpoint.read(tmp.resolve("c12").resolve("checkpoint")).model();
       assertTrue(a.keySet().stream().anyMatch(k -> !a.get(k).contentEquals(c.get(k))),
           "resuming without the optimizer state gave the uninterrupted run's parameters: the check above proves nothing");
-    } finally {
-      Parallel.setThreads(before);
     }
   }
 

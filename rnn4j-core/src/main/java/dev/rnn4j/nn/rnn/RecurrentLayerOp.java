@@ -7,7 +7,7 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.gemm.Gemm;
 import dev.rnn4j.tensor.gemm.PreparedB;
 import dev.rnn4j.tensor.gemm.RecurrentGemmPlan;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 
 /**
  * One direction of one recurrent layer over a whole packed batch, as ONE autograd node with a hand-written
@@ -185,6 +185,7 @@ final class RecurrentLayerOp extends Node {
       }
     }
     Step step = new Step(mode, hs, ps, plan, xg, hg, bhh, whhT, c, save ? op.act : null, save ? op.aux : null);
+    ThreadTeam team = ThreadTeam.current();
     int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh); // rows are independent: split them over threads
     for (int s = 0; s < steps; s++) {
       int t = reverse ? steps - 1 - s : s;
@@ -206,7 +207,7 @@ final class RecurrentLayerOp extends Node {
         int minPanels = (int) Math.max(1, (FUSED_MIN_CHUNK_MACS + macsPerPanel - 1) / macsPerPanel);
         float[] hIn = hCur;
         float[] hOut = hNext;
-        Parallel.forRange(0, panels, minPanels,
+        team.forRange(0, panels, minPanels,
             (p0, p1) -> step.units(rows, off, p0 * align, p1 * align, hIn, hOut));
       } else {
         if (bhh != null) {
@@ -218,7 +219,7 @@ final class RecurrentLayerOp extends Node {
         switch (mode) {
           case LSTM -> {
             float[] target = proj ? raw : hOut;
-            Parallel.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, target));
+            team.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, target));
             if (proj) {
               if (save) {
                 System.arraycopy(raw, 0, op.hRaw, off * hs, rows * hs);
@@ -227,7 +228,7 @@ final class RecurrentLayerOp extends Node {
             }
           }
           case GRU, RNN_TANH, RNN_RELU ->
-              Parallel.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, hOut));
+              team.forRange(0, rows, minRows, (lo, hi) -> step.gates(lo, hi, 0, hs, off, hIn, hOut));
           default -> throw new AssertionError(mode);
         }
       }
@@ -336,8 +337,10 @@ final class RecurrentLayerOp extends Node {
     }
     float[] dRaw = proj ? new float[maxBs * hs] : null; // (n, H) work
     float[] dGhStep = gru ? new float[maxBs * gh] : null; // (n, 3H) GRU: the current step's hidden-side gradients
-    PreparedB whh = Gemm.prepareB(false, gh, ps, wHh.data(), 0, ps, batchSizes); // W_hh, used at every step
+    RecurrentGemmPlan plan = RecurrentGemmPlan.backward(in, hs, mode.gates(), ps, batchSizes);
+    PreparedB whh = plan.recurrentGradientOperand(wHh.data()); // W_hh, used at every step
     float[] dcc = dc;
+    ThreadTeam team = ThreadTeam.current();
     int minRows = Math.max(1, PARALLEL_MIN_GATE_ELEMENTS / gh);
     for (int s = 0; s < steps; s++) {
       int t = reverse ? s : steps - 1 - s; // the forward walk, backwards
@@ -358,26 +361,26 @@ final class RecurrentLayerOp extends Node {
             dState = dRaw;
           }
           float[] ds = dState;
-          Parallel.forRange(0, rows, minRows, (lo, hi) -> GateKernels.lstmBackward(
+          team.forRange(0, rows, minRows, (lo, hi) -> GateKernels.lstmBackward(
               lo, hi, hs, ds, dcc, act, off * gh, aux, off * hs, cPrev, off * hs, dGi, off * gh));
         }
         case GRU -> {
-          Parallel.forRange(0, rows, minRows, (lo, hi) -> GateKernels.gruBackward(
+          team.forRange(0, rows, minRows, (lo, hi) -> GateKernels.gruBackward(
               lo, hi, hs, dh, hPrev, off * ps, act, off * gh, aux, off * hs, dGi, off * gh, dGhStep, 0));
           for (int r = 0; r < rows; r++) {
             System.arraycopy(dGhStep, r * gh + 2 * hs, dGhN, (off + r) * hs, hs);
           }
           beta = 1f; // dh already holds the direct term dh * z
         }
-        case RNN_TANH, RNN_RELU -> Parallel.forRange(0, rows, minRows, (lo, hi) ->
+        case RNN_TANH, RNN_RELU -> team.forRange(0, rows, minRows, (lo, hi) ->
             GateKernels.rnnBackward(lo, hi, hs, mode == RnnMode.RNN_RELU, dh, act, off * hs, dGi, off * gh));
         default -> throw new AssertionError(mode);
       }
       // dh_{t-1}[0:n] = dGh_t W_hh (+ direct term)
       if (gru) {
-        Gemm.sgemm(false, rows, 1f, dGhStep, 0, gh, whh, beta, dh, 0, ps);
+        plan.recurrentGradient(rows, dGhStep, 0, whh, beta, dh);
       } else {
-        Gemm.sgemm(false, rows, 1f, dGi, off * gh, gh, whh, beta, dh, 0, ps);
+        plan.recurrentGradient(rows, dGi, off * gh, whh, beta, dh);
       }
     }
 
@@ -436,7 +439,7 @@ final class RecurrentLayerOp extends Node {
    * (so the split of the columns over threads changes nothing).
    */
   private static void columnSums(float[] m, int rows, int ld, int col0, int cols, float[] out, int outOff) {
-    Parallel.forRange(0, cols, 128, (k0, k1) -> {
+    ThreadTeam.current().forRange(0, cols, 128, (k0, k1) -> {
       double[] acc = new double[k1 - k0];
       for (int r = 0; r < rows; r++) {
         for (int k = k0, o = r * ld + col0; k < k1; k++) {

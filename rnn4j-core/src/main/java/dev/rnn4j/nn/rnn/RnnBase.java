@@ -11,7 +11,7 @@ import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -299,7 +299,7 @@ public abstract class RnnBase extends Module {
       int batch, boolean packed, RuntimeSettings s, boolean keep) {
     int dirs = config.numDirections();
     RecurrentLayerOp.Result[] results = new RecurrentLayerOp.Result[dirs];
-    Parallel.RangeBody body = (lo, hi) -> {
+    ThreadTeam.RangeBody body = (lo, hi) -> {
       for (int dir = lo; dir < hi; dir++) {
         int k = layer * dirs + dir;
         LayerParams p = params.get(k);
@@ -309,9 +309,10 @@ public abstract class RnnBase extends Module {
             batchSizes, batch, dir == 1, packed, keep ? kept.get(k) : null, s.stepsByUnits());
       }
     };
-    if (dirs == 2 && s.concurrentDirections() && Parallel.threads() == 2) {
+    ThreadTeam team = ThreadTeam.current();
+    if (dirs == 2 && s.concurrentDirections() && team.threads() == 2) {
       boolean grad = GradMode.isEnabled(); // per thread: the helper records (or not) as the caller does
-      Parallel.forRange(0, dirs, 1, (lo, hi) -> {
+      team.forRange(0, dirs, 1, (lo, hi) -> {
         try (GradMode g = grad ? GradMode.enable() : GradMode.disable()) {
           body.run(lo, hi);
         }

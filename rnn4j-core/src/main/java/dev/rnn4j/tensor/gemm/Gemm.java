@@ -2,7 +2,7 @@ package dev.rnn4j.tensor.gemm;
 
 import dev.ludovic.netlib.blas.BLAS;
 import dev.rnn4j.runtime.RuntimeSettings;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 
 /**
  * Row-major single-precision GEMM, {@code C = alpha * op(A) * op(B) + beta * C}, the one entry point every matrix
@@ -11,7 +11,7 @@ import dev.rnn4j.util.Parallel;
  *
  * <p>netlib's BLAS is column-major, and a row-major {@code C = A B} is the column-major {@code C^T = B^T A^T}: the
  * call swaps the operands instead of copying anything. Large products are split by rows of {@code C} over
- * {@link Parallel} unless the native BLAS threads itself ({@link Blas#blasOwnsThreads()}).
+ * the calling thread's {@link ThreadTeam} unless the native BLAS threads itself ({@link Blas#blasOwnsThreads()}).
  */
 public final class Gemm {
   /** Below this many multiply-adds a product runs on one thread. */
@@ -36,8 +36,8 @@ public final class Gemm {
       Blas.backend() == Blas.Backend.NATIVE_OPENBLAS ? SKINNY_MAX_ROWS_NATIVE : SKINNY_MAX_ROWS_JAVA;
 
   /**
-   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: {@link Parallel}'s hand-off to a
-   * spinning helper costs well under a microsecond, so a batch-10 step of a hidden-512 layer is worth splitting.
+   * Multiply-adds per thread below which a {@link SkinnyGemm} product is not split: a {@link ThreadTeam}'s hand-off
+   * to a spinning helper costs well under a microsecond, so a batch-10 step of a hidden-512 layer is worth splitting.
    */
   private static final long SKINNY_MIN_CHUNK_FLOPS = 1_000_000;
 
@@ -116,7 +116,7 @@ public final class Gemm {
       // split over threads in blocks of 4 (each element comes out the same whatever the split).
       int blocks = (n + 3) / 4;
       int minBlocks = Math.max(1, (int) (SKINNY_MIN_CHUNK_FLOPS / (4L * m * k)));
-      Parallel.forRange(0, blocks, minBlocks, (lo, hi) -> SkinnyGemm.nt(
+      ThreadTeam.current().forRange(0, blocks, minBlocks, (lo, hi) -> SkinnyGemm.nt(
           m, 4 * lo, Math.min(4 * hi, n), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
       return;
     }
@@ -129,7 +129,7 @@ public final class Gemm {
       int block = (long) n * k >= GEMV_SPLIT_MIN && !Blas.blasOwnsThreads()
           ? roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, 16) : n;
       int blocks = (n + block - 1) / block;
-      Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+      ThreadTeam.current().forRange(0, blocks, 1, (lo, hi) -> {
         for (int blk = lo; blk < hi; blk++) {
           int j0 = blk * block;
           int cols = Math.min(block, n - j0);
@@ -152,7 +152,7 @@ public final class Gemm {
       if (n >= m) {
         int block = roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, 16);
         int blocks = (n + block - 1) / block;
-        Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+        ThreadTeam.current().forRange(0, blocks, 1, (lo, hi) -> {
           for (int blk = lo; blk < hi; blk++) {
             int j0 = blk * block;
             int cols = Math.min(block, n - j0);
@@ -163,7 +163,7 @@ public final class Gemm {
       } else {
         int block = roundUp((m + SPLIT_PARTS - 1) / SPLIT_PARTS, 16);
         int blocks = (m + block - 1) / block;
-        Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+        ThreadTeam.current().forRange(0, blocks, 1, (lo, hi) -> {
           for (int blk = lo; blk < hi; blk++) {
             int r0 = blk * block;
             int rows = Math.min(block, m - r0);
@@ -273,7 +273,7 @@ public final class Gemm {
     int block = roundUp((n + SPLIT_PARTS - 1) / SPLIT_PARTS, PackedGemm.NR);
     int blocks = (long) m * n * k >= PARALLEL_MIN_FLOPS ? (n + block - 1) / block : 1;
     int width = blocks == 1 ? n : block;
-    Parallel.forRange(0, blocks, 1, (lo, hi) -> {
+    ThreadTeam.current().forRange(0, blocks, 1, (lo, hi) -> {
       for (int blk = lo; blk < hi; blk++) {
         int j0 = blk * width;
         PackedGemm.sgemmPrepacked(transA, m, j0, Math.min(n, j0 + width), k, alpha, a, aOff, lda, b.panels, nPad,

@@ -3,9 +3,9 @@ package dev.rnn4j.tensor.gemm;
 import java.util.function.Supplier;
 
 /**
- * How the matrix products of one recurrent layer call run, decided once from the shapes and the per-step row counts:
- * the one place that knows which backend, which packed copies and which column layout each product gets. A layer
- * asks it to multiply and holds no policy of its own.
+ * How the matrix products of one recurrent layer call (a forward, or the backward of a recorded one) run, decided
+ * once from the shapes and the per-step row counts: the one place that knows which backend, which packed copies and
+ * which column layout each product gets. A layer asks it to multiply and holds no policy of its own.
  *
  * <p>Decisions (each derived from {@link Gemm}'s rules, so a product here runs exactly as it would through
  * {@link Gemm}):
@@ -17,6 +17,8 @@ import java.util.function.Supplier;
  *       count reads it, and none at all when no step does (batch 1: every step is a matrix-vector product on the
  *       stored weight, so packing would be wasted); without kept weights, packed for this call when enough steps gain
  *       ({@link Gemm#prepareB}).
+ *   <li><b>Backward operand</b> {@code W_hh} of every backward step: packed for the call when enough steps gain
+ *       ({@link Gemm#prepareB}), as the forward's unkept operand.
  *   <li><b>Column layout of a step</b> ({@link #unitAlignment}): a step can be cut by hidden units, each piece
  *       computing its columns of every gate block and then its gates, when the settings allow it, the layer has no
  *       projection, the step's product reads a packed copy, and the hidden size is a whole number of packed panels
@@ -71,6 +73,20 @@ public final class RecurrentGemmPlan {
     return new RecurrentGemmPlan(in, hs, gates, ps, batchSizes, keptWeights, stepsByUnits && !projection);
   }
 
+  /**
+   * The plan of a backward call (backpropagation through the steps of a forward call with the same shapes): no kept
+   * copies, since the weights are the ones the recorded forward read.
+   *
+   * @param in input size I
+   * @param hs hidden size H
+   * @param gates gate blocks G
+   * @param ps state size P
+   * @param batchSizes (T) rows of each step
+   */
+  public static RecurrentGemmPlan backward(int in, int hs, int gates, int ps, int[] batchSizes) {
+    return new RecurrentGemmPlan(in, hs, gates, ps, batchSizes, false, false);
+  }
+
   /** Whether the input projection reads the caller's kept packed {@code W_ih}. */
   public boolean readsKeptInputWeight() {
     return inputKept;
@@ -117,6 +133,22 @@ public final class RecurrentGemmPlan {
     }
     int align = Gemm.columnAlignment(whhT, rows);
     return align > 0 && hs % align == 0 ? align : 0;
+  }
+
+  /**
+   * The right-hand operand {@code W_hh} (stored (G*H, P), not transposed) of every backward step's
+   * {@link #recurrentGradient}: packed for this call when enough steps gain ({@link Gemm#prepareB}).
+   */
+  public PreparedB recurrentGradientOperand(float[] wHh) {
+    return Gemm.prepareB(false, gh, ps, wHh, 0, ps, batchSizes);
+  }
+
+  /**
+   * A backward step's {@code dh[0:rows] = dGh W_hh + beta * dh}: {@code dGh} holds the step's (rows, G*H)
+   * hidden-side gate gradients from {@code dGhOff} (row stride G*H), {@code dh} is (rows, P).
+   */
+  public void recurrentGradient(int rows, float[] dGh, int dGhOff, PreparedB whh, float beta, float[] dh) {
+    Gemm.sgemm(false, rows, 1f, dGh, dGhOff, gh, whh, beta, dh, 0, ps);
   }
 
   /** A whole step's recurrent product {@code hg = h W_hh^T + beta * hg}, {@code rows} rows. */

@@ -8,7 +8,7 @@ import dev.rnn4j.autograd.GradMode;
 import dev.rnn4j.optim.Sgd;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -135,9 +135,7 @@ class InferenceConcurrencyTest {
   @Test
   void eightThreadsOfInferenceGiveTheBitsOfOne() {
     assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-      int before = Parallel.threads();
-      Parallel.setThreads(2); // the callers share the team with each other
-      try {
+      try (ThreadTeam team = new ThreadTeam(2); ThreadTeam.Scope scope = team.use()) {
         RnnConfig config = RnnConfig.builder(24, 64).numLayers(2).bidirectional(true).build();
         Tensor x = Tensor.randn(new Generator(6), 9, 5, 24);
         Tensor alone = infer(new Gru(config, new Generator(5)), x);
@@ -149,7 +147,7 @@ class InferenceConcurrencyTest {
           AtomicReference<Throwable> failure = new AtomicReference<>();
           for (int t = 0; t < 8; t++) {
             Thread th = new Thread(() -> {
-              try {
+              try (ThreadTeam.Scope s = team.use()) { // the callers share the team with each other
                 go.await();
                 for (int rep = 0; rep < 10; rep++) {
                   results.add(infer(shared, x));
@@ -173,8 +171,6 @@ class InferenceConcurrencyTest {
             assertTrue(r.contentEquals(alone), "a call on 8 threads differs from the call on one");
           }
         }
-      } finally {
-        Parallel.setThreads(before);
       }
     });
   }

@@ -12,13 +12,12 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Approx;
 import dev.rnn4j.testing.Det;
 import dev.rnn4j.testing.Fixtures;
-import dev.rnn4j.util.Parallel;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -41,18 +40,21 @@ class RealSizeGoldenTest {
   static final double GRAD_ATOL = 1e-5;
   static final double GRAD_RTOL = 2e-5;
 
-  private static int threadsBefore;
-
-  @BeforeAll
-  static void twoThreads() {
-    // Bidirectional layers run their directions concurrently with exactly two threads; split loops need two or more.
-    threadsBefore = Parallel.threads();
-    Parallel.setThreads(2);
-  }
+  /**
+   * Bidirectional layers run their directions concurrently with exactly two threads; split loops need two or more.
+   * Each case runs inside this team.
+   */
+  private static final ThreadTeam TWO_THREADS = new ThreadTeam(2);
 
   @AfterAll
-  static void restoreThreads() {
-    Parallel.setThreads(threadsBefore);
+  static void endTeam() {
+    TWO_THREADS.close();
+  }
+
+  private static void onTwoThreads(org.junit.jupiter.api.function.Executable body) throws Throwable {
+    try (ThreadTeam.Scope scope = TWO_THREADS.use()) {
+      body.execute();
+    }
   }
 
   @TestFactory
@@ -63,8 +65,8 @@ class RealSizeGoldenTest {
       if (k.startsWith("case.")) {
         String id = k.substring(5);
         Map<String, String> m = parse(v);
-        tests.add(DynamicTest.dynamicTest(m.get("name") + " training", () -> check(c, id, m, true)));
-        tests.add(DynamicTest.dynamicTest(m.get("name") + " no-grad inference", () -> check(c, id, m, false)));
+        tests.add(DynamicTest.dynamicTest(m.get("name") + " training", () -> onTwoThreads(() -> check(c, id, m, true))));
+        tests.add(DynamicTest.dynamicTest(m.get("name") + " no-grad inference", () -> onTwoThreads(() -> check(c, id, m, false))));
       }
     });
     assertEquals(14, tests.size(), "expected the 7 cases of fx_big.py in training and inference");

@@ -11,6 +11,7 @@ import dev.rnn4j.nn.rnn.pack.Packing;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Approx;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -162,9 +163,8 @@ class RnnInvariantsTest {
   @ParameterizedTest
   @EnumSource(RnnMode.class)
   void bothDirectionsFollowTheCallersGradModeWhenTheyRunOnTwoThreads(RnnMode mode) {
-    int before = dev.rnn4j.util.Parallel.threads();
-    dev.rnn4j.util.Parallel.setThreads(2); // the directions run at once, the reverse one usually on the helper
-    try {
+    // the directions run at once, the reverse one usually on the helper
+    try (ThreadTeam team = new ThreadTeam(2); ThreadTeam.Scope scope = team.use()) {
       RnnBase rnn = make(mode, RnnConfig.builder(3, 4).bidirectional(true).build(), 8);
       Tensor x = Tensor.randn(new Generator(9), 6, 1, 3);
       int[] batchSizes = {1, 1, 1, 1, 1, 1};
@@ -180,8 +180,6 @@ class RnnInvariantsTest {
           assertTrue(r.output().gradFn() != null, "grad mode on: both directions record their node");
         }
       }
-    } finally {
-      dev.rnn4j.util.Parallel.setThreads(before);
     }
   }
 
@@ -201,18 +199,14 @@ class RnnInvariantsTest {
   @ParameterizedTest
   @EnumSource(RnnMode.class)
   void threadCountDoesNotChangeABit(RnnMode mode) {
-    int before = dev.rnn4j.util.Parallel.threads();
     Tensor[][] results = new Tensor[2][];
     for (int threads = 1; threads <= 2; threads++) {
-      dev.rnn4j.util.Parallel.setThreads(threads);
-      try {
+      try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope scope = team.use()) {
         RnnBase rnn = make(mode, RnnConfig.builder(4, 64).bidirectional(true).build(), 12);
         Tensor x = Tensor.randn(new Generator(13), 3, 1100, 4).requiresGrad(true); // enough rows to split for every mode
         RnnOutput<Tensor> r = padded(rnn, x, null, null);
         r.output().sum().add(r.hN().sum()).backward();
         results[threads - 1] = new Tensor[] {r.output(), r.hN(), x.grad(), rnn.parameters().get(1).grad()};
-      } finally {
-        dev.rnn4j.util.Parallel.setThreads(before);
       }
     }
     for (int i = 0; i < results[0].length; i++) {

@@ -2,6 +2,7 @@ package dev.rnn4j.tensor.gemm;
 
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.testing.Approx;
+import dev.rnn4j.util.ThreadTeam;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,27 +37,23 @@ class GemmSingleRowTest {
     Generator g = new Generator(4);
     int n = 1000; // 1000 x 300: above the split threshold, four blocks of 256 columns, the last one short
     int k = 300;
-    int before = dev.rnn4j.util.Parallel.threads();
-    try {
-      for (boolean transB : new boolean[] {false, true}) {
-        int ldb = transB ? k + 3 : n + 5;
-        float[] a = rand(g, 2 + k);
-        float[] b = rand(g, 1 + (transB ? n * ldb : k * ldb));
-        float[][] c = new float[3][];
-        for (int threads = 1; threads <= 2; threads++) {
-          dev.rnn4j.util.Parallel.setThreads(threads);
+    for (boolean transB : new boolean[] {false, true}) {
+      int ldb = transB ? k + 3 : n + 5;
+      float[] a = rand(g, 2 + k);
+      float[] b = rand(g, 1 + (transB ? n * ldb : k * ldb));
+      float[][] c = new float[3][];
+      for (int threads = 1; threads <= 2; threads++) {
+        try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope scope = team.use()) {
           c[threads] = new float[n + 1];
           c[threads][n] = 42f; // past the end of C: untouched
           Gemm.sgemm(false, transB, 1, n, k, 1f, a, 2, k, b, 1, ldb, 0f, c[threads], 0, n);
         }
-        float[] naive = new float[n + 1];
-        naive[n] = 42f;
-        Gemm.sgemmNaive(false, transB, 1, n, k, 1f, a, 2, k, b, 1, ldb, 0f, naive, 0, n);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(c[1], c[2], "transB=" + transB + ": 1 vs 2 threads");
-        Approx.assertClose("transB=" + transB, c[2], naive, 1e-4, 1e-5);
       }
-    } finally {
-      dev.rnn4j.util.Parallel.setThreads(before);
+      float[] naive = new float[n + 1];
+      naive[n] = 42f;
+      Gemm.sgemmNaive(false, transB, 1, n, k, 1f, a, 2, k, b, 1, ldb, 0f, naive, 0, n);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(c[1], c[2], "transB=" + transB + ": 1 vs 2 threads");
+      Approx.assertClose("transB=" + transB, c[2], naive, 1e-4, 1e-5);
     }
   }
 
