@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import com.google.gson.JsonObject;
+import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.TextCorpus;
 import dev.rnn4j.cli.task.AdditionEval;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, description = "checkpoint directory (or the run directory holding it)")
+  @Option(names = "--checkpoint", required = true, description = "checkpoint directory, or a run directory: its best/ "
+      + "(lowest validation loss) when it has one, else its checkpoint/")
   Path checkpoint;
 
   @Option(names = "--data", description = "UTF-8 text file to score, one sequence per line (default: the built-in task's held-out problems)")
@@ -30,8 +32,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--max-len", defaultValue = "256", description = "longest sequence in tokens (default: ${DEFAULT-VALUE})")
   int maxLen;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
+  @Option(names = "--batch-size", defaultValue = "64", description = "sequences per batch; with --bptt, at most this "
+      + "many stream columns (default: ${DEFAULT-VALUE})")
   int batchSize;
+
+  @Option(names = "--bptt", defaultValue = "0", description = "score --data as one stream, as training with --bptt does: "
+      + "chunks of this many steps with the state carried from each to the next, in as few columns as give each at "
+      + "least 50 chunks (at most --batch-size); 0 = one sequence per line (default: ${DEFAULT-VALUE})")
+  int bptt;
 
   @Option(names = "--allow-nonfinite", description = "score a checkpoint even if its weights hold NaN or infinity")
   boolean allowNonFinite;
@@ -45,7 +53,31 @@ final class EvalCommand implements Callable<Integer> {
     if (batchSize < 1) {
       throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
     }
+    if (bptt < 0 || bptt > 1_000_000) {
+      throw new IllegalArgumentException("--bptt must be in [0, 1000000] (0 = line by line), got " + bptt);
+    }
+    if (bptt > 0 && data == null) {
+      throw new IllegalArgumentException("--bptt scores a text file: give --data FILE");
+    }
     Checkpoints.Loaded l = Checkpoints.load(checkpoint, allowNonFinite);
+    if (data != null && bptt > 0) {
+      String text = RunData.readUtf8(data);
+      Unknowns unknown = Unknowns.of(l.tokenizer(), text);
+      if (!unknown.isEmpty()) {
+        out.println("note: " + unknown.describe() + "; each is scored as the <unk> token");
+      }
+      int[] ids = l.tokenizer().encode(text);
+      if (ids.length < 2) {
+        throw new IllegalArgumentException("the corpus " + data + " has " + ids.length + " tokens; scoring a stream "
+            + "needs at least 2");
+      }
+      int columns = (int) Math.min(RunData.streamColumns(ids.length, bptt, batchSize), ids.length / 2);
+      double[] r = Trainer.streamLoss(l.model(), new BpttBatcher(ids, columns, bptt));
+      out.printf("%s: loss %.4f nats/token, perplexity %.3f over %d tokens (one stream, %d column%s, chunks of %d, "
+          + "state carried)%n", data, r[0], Math.exp(r[0]), (long) r[1], columns, columns > 1 ? "s" : "", bptt);
+      Checkpoints.noteBest(checkpoint, l, spec.commandLine().getErr());
+      return 0;
+    }
     if (data != null) {
       String text = RunData.readUtf8(data);
       Unknowns unknown = Unknowns.of(l.tokenizer(), text.replace("\r", "").replace("\n", ""));
@@ -58,6 +90,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       double[] r = Trainer.validationLoss(l.model(), new LengthBatcher(seqs, batchSize));
       out.printf("%s: loss %.4f nats/token, perplexity %.3f over %d tokens%n", data, r[0], Math.exp(r[0]), (long) r[1]);
+      Checkpoints.noteBest(checkpoint, l, spec.commandLine().getErr());
       return 0;
     }
     JsonObject extra = l.contents().trainerState().getAsJsonObject("extra");
@@ -69,6 +102,7 @@ final class EvalCommand implements Callable<Integer> {
     double acc = AdditionEval.accuracy(l.model(), rd.task(), rd.heldOut(), 256);
     out.printf("held-out addition problems: loss %.4f nats/token, perplexity %.3f, exact-match accuracy %.1f%% (%d problems)%n",
         r[0], Math.exp(r[0]), 100 * acc, rd.heldOut().size());
+    Checkpoints.noteBest(checkpoint, l, spec.commandLine().getErr());
     return 0;
   }
 }
