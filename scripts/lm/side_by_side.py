@@ -201,6 +201,8 @@ def run_corpus(name, work, steps_c, prompt):
     itos = {i: c for c, i in stoi.items()}
     model_a, tps_a = pytorch_recipe([stoi[c] for c in train_text], len(chars))
     rows = [("(a) PyTorch recipe, 600 steps", score(model_a, [stoi[c] for c in held]), tps_a, 600 * 32 * 64)]
+    print("done:", rows[-1])
+    sys.stdout.flush()
     samples = [("(a) PyTorch", sample(model_a, stoi, itos, prompt))]
 
     runs = [("(b) rnn4j, same size and token budget", os.path.join(work, name + "-b"),
@@ -211,6 +213,8 @@ def run_corpus(name, work, steps_c, prompt):
         _, tps, tokens = rnn4j_train(train_file, out, extra)
         model, s2i, i2s = rnn4j_model(out)
         rows.append((label, score(model, [s2i.get(c, UNK) for c in held]), tps, tokens))
+        print("done:", rows[-1])
+        sys.stdout.flush()
         if label.startswith("(c)"):
             samples.append(("(c) rnn4j best/ (sampled in PyTorch, same sampler)", sample(model, s2i, i2s, prompt)))
             g = subprocess.run(["nice", RNN4J, "generate", "--checkpoint", out, "--prompt", prompt, "--strategy",
@@ -222,6 +226,7 @@ def run_corpus(name, work, steps_c, prompt):
     print("|---|---|---|---|---|")
     for label, (w, c), tps, tokens in rows:
         print(f"| {label} | {w:.3f} | {c:.3f} | {tokens:,} | {tps:,.0f} |")
+    sys.stdout.flush()
     base = rows[0][1][0]
     print(f"(b)/(a) loss {rows[1][1][0] / base:.3f}, (c)/(a) loss {rows[2][1][0] / base:.3f}, "
           f"rnn4j (b) tokens/s / PyTorch {rows[1][2] / rows[0][2]:.2f}x")
@@ -231,12 +236,15 @@ def run_corpus(name, work, steps_c, prompt):
 
 
 def main():
+    global RNN4J
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="all", choices=["gpl3", "docs", "all"])
     ap.add_argument("--work", default="/tmp/rnn4j-side-by-side")
     ap.add_argument("--steps-c", type=int, default=None, help="override the steps of (c) (default: rnn4j's)")
     ap.add_argument("--prompt", default="The ")
+    ap.add_argument("--rnn4j", default=RNN4J, help="the rnn4j command (default: bin/rnn4j of this checkout)")
     args = ap.parse_args()
+    RNN4J = args.rnn4j
     torch.set_num_threads(2)
     os.makedirs(args.work, exist_ok=True)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads (OMP_WAIT_POLICY="

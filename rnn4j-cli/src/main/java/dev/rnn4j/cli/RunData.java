@@ -183,24 +183,34 @@ record RunData(
             + batchSize + " BPTT columns (needs at least " + 2 * batchSize + " for training)");
       }
       TokenStream trainIds = ids.slice(0, nTrain);
+      TokenStream valIds = ids.slice(nTrain, n);
       boolean shuffled = source.has("stream_order") && source.get("stream_order").getAsString().equals("shuffled");
       StreamBatcher train;
       int valColumns;
       if (shuffled) {
-        if (nTrain < 2L * batchSize + bptt) {
+        long[] docs = StreamBatcher.documentStarts(ids, singleId(tok, "\n"), singleId(tok, "\r"), bptt);
+        long[] trainDocs = null;
+        if (docs.length >= MIN_DOCUMENTS_TO_SAMPLE) { // validation: documents from all over the file
+          StreamBatcher.Split split = StreamBatcher.holdOut(ids, docs, valFraction, new Generator(seed + 3));
+          trainIds = split.train();
+          trainDocs = split.trainStarts();
+          valIds = split.validation();
+        } else if (docs.length > 1) { // too few to sample: the last tokens validate, the documents before them train
+          trainDocs = java.util.Arrays.stream(docs).filter(d -> d < nTrain).toArray();
+        }
+        if (trainIds.length() < 2L * batchSize + bptt) {
           throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
               + batchSize + " BPTT columns of --bptt " + bptt + " (needs at least " + (2L * batchSize + bptt)
               + " for training); lower --batch-size or --bptt, or train line by line with --bptt 0");
         }
-        long[] docs = StreamBatcher.documentStarts(trainIds, singleId(tok, "\n"), singleId(tok, "\r"), bptt);
-        train = StreamBatcher.shuffled(trainIds, docs, batchSize, bptt);
-        valColumns = streamColumns(nVal, bptt, batchSize);
+        train = StreamBatcher.shuffled(trainIds, trainDocs, batchSize, bptt);
+        valColumns = streamColumns(valIds.length(), bptt, batchSize);
       } else {
         train = StreamBatcher.fixed(trainIds, batchSize, bptt);
         valColumns = (int) Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
       }
-      BpttBatcher val = nVal >= 2L * valColumns && nVal >= 2
-          ? new BpttBatcher(ids.slice(nTrain, n), valColumns, bptt) : null;
+      BpttBatcher val = valIds.length() >= 2L * valColumns && valIds.length() >= 2
+          ? new BpttBatcher(valIds, valColumns, bptt) : null;
       return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns, tokens);
     }
     TokenSequences seqs = tokens.sequences();
@@ -212,6 +222,12 @@ record RunData(
     return new RunData(source, tok, new LengthBatcher(seqs.subset(split[0]), batchSize), val, null, null, null, null,
         batchSize, unknowns, tokens);
   }
+
+  /**
+   * Documents a stream needs before its validation set is sampled from them (5% of them, by the seed); with fewer,
+   * the last 5% of the tokens validate.
+   */
+  static final int MIN_DOCUMENTS_TO_SAMPLE = 20;
 
   /**
    * Columns a stream of {@code n} held-out tokens is scored in (validation, {@code eval --bptt}): as few as give each

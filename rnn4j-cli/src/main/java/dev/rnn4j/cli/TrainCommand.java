@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
    */
   record Defaults(int embeddingSize, int hiddenSize, double dropout, double embeddingDropout, int batchSize,
       int steps, int evalEvery, int bptt) {
-    static final Defaults TEXT = new Defaults(64, 256, 0.25, 0.1, 32, 3000, 200, 64);
+    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64);
     static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0);
   }
 
@@ -74,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
   int layers;
 
   @Option(names = "--dropout", description = "dropout in [0, 1) between recurrent layers and on the last one's output, "
-      + "before the decoder (default: 0.25 with --data, 0 for the built-in task)")
+      + "before the decoder (default: 0.5 with --data, 0 for the built-in task)")
   Double dropout;
 
   @Option(names = "--embedding-dropout", description = "dropout in [0, 1) on the embedding output (default: 0.1 with "

@@ -87,12 +87,18 @@ class LanguageModelCliTest {
     assertEquals(minStep, best.trainerState().get("step").getAsLong());
     assertEquals(min, best.trainerState().get("best_val_loss").getAsDouble());
 
-    // eval --bptt on the held-out tail (the last 5% of the tokens) gives the validation loss of best/
+    // eval --bptt on the validation documents (5% of the paragraphs, drawn with seed 1 + 3) gives best/'s loss
     String text = Files.readString(corpus);
-    int[] cps = text.codePoints().toArray();
-    long nVal = Math.round(cps.length * 0.05);
-    Path tail = tmp.resolve("tail.txt");
-    Files.writeString(tail, new String(cps, (int) (cps.length - nVal), (int) nVal));
+    dev.rnn4j.data.Tokenizer tok = dev.rnn4j.data.Tokenizer.fromJson(best.vocabJson());
+    dev.rnn4j.data.TokenStream ids = dev.rnn4j.data.TokenStream.of(tok.encode(text));
+    long[] docs = dev.rnn4j.data.StreamBatcher.documentStarts(ids, tok.encode("\n")[0], -1, 8);
+    assertTrue(docs.length >= RunData.MIN_DOCUMENTS_TO_SAMPLE, "the corpus has " + docs.length + " documents");
+    dev.rnn4j.data.TokenStream val = dev.rnn4j.data.StreamBatcher.holdOut(ids, docs, 0.05,
+        new dev.rnn4j.tensor.Generator(1 + 3)).validation();
+    int[] valIds = new int[(int) val.length()];
+    val.read(0, valIds, 0, valIds.length);
+    Path tail = tmp.resolve("validation.txt");
+    Files.writeString(tail, tok.decode(valIds));
     CliTest.Run e = run("eval", "--checkpoint", run.toString(), "--data", tail.toString(), "--bptt", "8",
         "--batch-size", "4");
     assertEquals(0, e.code(), e.err());

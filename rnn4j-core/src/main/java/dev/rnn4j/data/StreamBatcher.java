@@ -133,6 +133,45 @@ public final class StreamBatcher {
     return out;
   }
 
+  /**
+   * A stream split by documents: {@code validation} joins the held-out documents in file order; {@code train} joins
+   * the others in file order, its documents starting at {@code trainStarts}.
+   */
+  public record Split(TokenStream train, long[] trainStarts, TokenStream validation) {}
+
+  /**
+   * Holds out {@code round(fraction * documents)} documents (at least 1) chosen by {@code gen}, so that validation
+   * samples the whole file rather than its end (whose style may differ: a licence's closing disclaimer in capitals).
+   *
+   * @param docStarts as {@link #documentStarts} gives them; at least 2 documents
+   */
+  public static Split holdOut(TokenStream stream, long[] docStarts, double fraction, Generator gen) {
+    int docs = docStarts.length;
+    if (docs < 2 || !(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException("holding out documents needs at least 2 documents and a fraction in (0, 1), "
+          + "got " + docs + " and " + fraction);
+    }
+    long[] withEnd = Arrays.copyOf(docStarts, docs + 1);
+    withEnd[docs] = stream.length();
+    int nVal = (int) Math.max(1, Math.min(docs - 1, Math.round(fraction * docs)));
+    int[] perm = Shuffle.permutation(docs, gen);
+    boolean[] held = new boolean[docs];
+    for (int k = 0; k < nVal; k++) {
+      held[perm[k]] = true;
+    }
+    int[] train = new int[docs - nVal];
+    int[] val = new int[nVal];
+    for (int d = 0, t = 0, v = 0; d < docs; d++) {
+      if (held[d]) {
+        val[v++] = d;
+      } else {
+        train[t++] = d;
+      }
+    }
+    Permuted tr = new Permuted(stream, withEnd, train);
+    return new Split(tr, Arrays.copyOf(tr.cum, train.length), new Permuted(stream, withEnd, val));
+  }
+
   /** Columns, {@code B}. */
   public int batchSize() {
     return batchSize;

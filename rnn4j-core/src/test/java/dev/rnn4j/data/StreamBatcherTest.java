@@ -165,4 +165,40 @@ class StreamBatcherTest {
     StreamBatcher.Epoch ep = StreamBatcher.shuffled(ts, null, 2, 4).epoch(new Generator(1));
     assertThrows(IllegalArgumentException.class, () -> ep.chunk(ep.numChunks()));
   }
+
+  @Test
+  void holdOutTakesWholeDocumentsFromAllOverTheFile() {
+    int docs = 100; // document d: four tokens 10 + d, then a blank line (1, 1)
+    int[] s = new int[docs * 6];
+    for (int d = 0; d < docs; d++) {
+      java.util.Arrays.fill(s, d * 6, d * 6 + 4, 10 + d);
+      s[d * 6 + 4] = 1;
+      s[d * 6 + 5] = 1;
+    }
+    TokenStream ts = TokenStream.of(s);
+    long[] starts = StreamBatcher.documentStarts(ts, 1, -1, 1);
+    StreamBatcher.Split a = StreamBatcher.holdOut(ts, starts, 0.05, new Generator(4));
+    assertEquals(5 * 6, a.validation().length());
+    assertEquals(95 * 6, a.train().length());
+    assertEquals(95, a.trainStarts().length);
+    Set<Integer> val = new HashSet<>();
+    for (long i = 0; i < a.validation().length(); i += 6) {
+      val.add(a.validation().get(i) - 10);
+      assertEquals(1, a.validation().get(i + 5), "whole documents");
+    }
+    for (long i = 0; i < a.train().length(); i++) {
+      assertFalse(val.contains(a.train().get(i) - 10), "a held-out document is not trained on");
+    }
+    for (int k = 0; k < 95; k++) { // train documents in file order, each starting where trainStarts says
+      assertEquals(6L * k, a.trainStarts()[k]);
+    }
+    assertTrue(val.stream().anyMatch(d -> d < 80), "validation samples the whole file, not its end: " + val);
+    StreamBatcher.Split b = StreamBatcher.holdOut(ts, starts, 0.05, new Generator(4));
+    int[] x = new int[30];
+    int[] y = new int[30];
+    a.validation().read(0, x, 0, 30);
+    b.validation().read(0, y, 0, 30);
+    assertArrayEquals(x, y, "seeded");
+    assertThrows(IllegalArgumentException.class, () -> StreamBatcher.holdOut(ts, new long[] {0}, 0.05, new Generator(1)));
+  }
 }
