@@ -16,16 +16,51 @@ final class Checkpoints {
 
   record Loaded(Path dir, Checkpoint.Contents contents, LanguageModel model, Tokenizer tokenizer) {}
 
-  /** {@code dir} itself, or {@code dir/checkpoint} when given a run directory. */
+  /**
+   * The checkpoint {@code dir} names. A checkpoint directory (one holding config.json, such as {@code run/checkpoint}
+   * or {@code run/best}) is used as it is; a run directory gives its {@code best/} (the lowest validation loss) when
+   * it has one, else its {@code checkpoint/} (the latest).
+   */
   static Path locate(Path dir) throws NoSuchFileException {
     if (Checkpoint.exists(dir)) {
       return dir;
     }
+    if (Checkpoint.exists(dir.resolve("best"))) {
+      return dir.resolve("best");
+    }
     if (Checkpoint.exists(dir.resolve("checkpoint"))) {
       return dir.resolve("checkpoint");
     }
-    throw new NoSuchFileException(
-        dir + (Files.exists(dir) ? " holds no checkpoint (no config.json in it or in its checkpoint/)" : " does not exist"));
+    throw new NoSuchFileException(dir + (Files.exists(dir)
+        ? " holds no checkpoint (no config.json in it or in its best/ or checkpoint/)" : " does not exist"));
+  }
+
+  /** Tells the user, on {@code err}, that a run directory {@code given} was read from its best/. */
+  static void noteBest(Path given, Loaded l, java.io.PrintWriter err) {
+    if (!l.dir().equals(given) && l.dir().getFileName().toString().equals("best")) {
+      err.println("using " + l.dir() + " (the lowest validation loss; give " + given.resolve("checkpoint")
+          + " for the latest)");
+      err.flush();
+    }
+  }
+
+  /**
+   * The token ids a generation starts from: {@code <bos>} then the prompt for a model trained on sequences; for a
+   * model trained on one stream ({@code --bptt}), which never saw {@code <bos>}, the prompt itself, or a newline when
+   * the prompt is empty (and the vocabulary has one).
+   */
+  static int[] promptIds(Loaded l, int[] prompt) {
+    com.google.gson.JsonObject ts = l.contents().trainerState();
+    com.google.gson.JsonObject extra = ts == null ? null : ts.getAsJsonObject("extra");
+    boolean stream = extra != null && extra.has("bptt") && extra.get("bptt").getAsInt() > 0;
+    int newline = RunData.singleId(l.tokenizer(), "\n");
+    if (stream && (prompt.length > 0 || newline >= 0)) {
+      return prompt.length > 0 ? prompt.clone() : new int[] {newline};
+    }
+    int[] p = new int[prompt.length + 1];
+    p[0] = dev.rnn4j.data.Vocabulary.BOS_ID;
+    System.arraycopy(prompt, 0, p, 1, prompt.length);
+    return p;
   }
 
   static Loaded load(Path dir) throws IOException {

@@ -83,6 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
       case "beam" -> DecodeOptions.beam(beamWidth, lengthPenalty);
       default -> throw new IllegalArgumentException("--strategy must be greedy, sample or beam, got '" + strategy + "'");
     };
+
     o.maxNewTokens(maxNewTokens).seed(seed).eosId(noEos ? -1 : Vocabulary.EOS_ID);
     if (!stops.isEmpty()) {
       o.stopStrings(stops, l.tokenizer()::piece);
@@ -100,9 +101,7 @@ final class GenerateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("the prompt has tokens the model never saw: " + unknown.describe()
           + " (of " + l.tokenizer().vocabulary().size() + " tokens)");
     }
-    int[] p = new int[ids.length + 1];
-    p[0] = Vocabulary.BOS_ID;
-    System.arraycopy(ids, 0, p, 1, ids.length);
+    int[] p = Checkpoints.promptIds(l, ids);
     List<int[]> prompts = new ArrayList<>();
     for (int i = 0; i < numSamples; i++) {
       prompts.add(p);
@@ -133,6 +132,7 @@ final class GenerateCommand implements Callable<Integer> {
           + (v < 0 ? "?" : String.valueOf(v)) + ")");
     }
     out.flush();
+    Checkpoints.noteBest(checkpoint, l, spec.commandLine().getErr());
     return 0;
   }
 

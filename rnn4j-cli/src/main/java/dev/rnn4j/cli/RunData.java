@@ -4,11 +4,13 @@ import com.google.gson.JsonObject;
 import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.Shuffle;
+import dev.rnn4j.data.StreamBatcher;
 import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.data.TokenSequences;
 import dev.rnn4j.data.TokenStream;
 import dev.rnn4j.data.Tokenizer;
 import dev.rnn4j.data.Unknowns;
+import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.cli.task.AdditionEval;
 import dev.rnn4j.cli.task.AdditionTask;
 import dev.rnn4j.tensor.Generator;
@@ -28,12 +30,12 @@ import java.util.Map;
  * built-in task), which the owner of this object closes when the run ends.
  */
 record RunData(
-    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
+    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatcher trainStream,
     BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize,
     Unknowns unknowns, TokenFile tokens) {
 
   RunData(
-      JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, BpttBatcher trainStream,
+      JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatcher trainStream,
       BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
     this(source, tokenizer, train, validation, trainStream, validationStream, task, heldOut, batchSize, null, null);
   }
@@ -49,12 +51,19 @@ record RunData(
     return s;
   }
 
-  /** {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of that many steps. */
+  /**
+   * {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of about that many steps,
+   * its documents shuffled and its chunks varied each epoch ({@code "stream_order": "shuffled"}; a source without that
+   * key, from before shuffling, keeps the same chunks every epoch).
+   */
   static JsonObject textSource(
       Path file, JsonObject fingerprint, String tokenizer, int maxLen, int bptt, double valFraction, long seed) {
     JsonObject s = new JsonObject();
     s.add("data", fingerprint);
     s.addProperty("bptt", bptt);
+    if (bptt > 0) {
+      s.addProperty("stream_order", "shuffled");
+    }
     s.addProperty("kind", "text");
     s.addProperty("file", file.toAbsolutePath().normalize().toString());
     s.addProperty("tokenizer", tokenizer);
@@ -159,6 +168,9 @@ record RunData(
     double valFraction = source.get("val_fraction").getAsDouble();
     int bptt = source.has("bptt") ? source.get("bptt").getAsInt() : 0;
     if (bptt > 0) { // one stream: the first (1 - val_fraction) for training, the rest for validation
+      if (tok.vocabulary().ordinaryTokens().stream().allMatch(String::isBlank)) {
+        throw new IllegalArgumentException("the corpus " + file + " is empty (only blank space)");
+      }
       TokenStream ids = tokens.stream();
       long n = ids.length();
       long nVal = Math.round(n * valFraction);
@@ -167,10 +179,35 @@ record RunData(
         throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
             + batchSize + " BPTT columns (needs at least " + 2 * batchSize + " for training)");
       }
-      BpttBatcher train = new BpttBatcher(ids.slice(0, nTrain), batchSize, bptt);
-      int valColumns = (int) Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
-      BpttBatcher val = nVal >= 2L * valColumns && nVal >= 2
-          ? new BpttBatcher(ids.slice(nTrain, n), valColumns, bptt) : null;
+      TokenStream trainIds = ids.slice(0, nTrain);
+      TokenStream valIds = ids.slice(nTrain, n);
+      boolean shuffled = source.has("stream_order") && source.get("stream_order").getAsString().equals("shuffled");
+      StreamBatcher train;
+      int valColumns;
+      if (shuffled) {
+        long[] docs = StreamBatcher.documentStarts(ids, singleId(tok, "\n"), singleId(tok, "\r"), bptt);
+        long[] trainDocs = null;
+        if (docs.length >= MIN_DOCUMENTS_TO_SAMPLE) { // validation: documents from all over the file
+          StreamBatcher.Split split = StreamBatcher.holdOut(ids, docs, valFraction, new Generator(seed + 3));
+          trainIds = split.train();
+          trainDocs = split.trainStarts();
+          valIds = split.validation();
+        } else if (docs.length > 1) { // too few to sample: the last tokens validate, the documents before them train
+          trainDocs = java.util.Arrays.stream(docs).filter(d -> d < nTrain).toArray();
+        }
+        if (trainIds.length() < 2L * batchSize + bptt) {
+          throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
+              + batchSize + " BPTT columns of --bptt " + bptt + " (needs at least " + (2L * batchSize + bptt)
+              + " for training); lower --batch-size or --bptt, or train line by line with --bptt 0");
+        }
+        train = StreamBatcher.shuffled(trainIds, trainDocs, batchSize, bptt);
+        valColumns = streamColumns(valIds.length(), bptt, batchSize);
+      } else {
+        train = StreamBatcher.fixed(trainIds, batchSize, bptt);
+        valColumns = (int) Math.max(1, Math.min(batchSize, nVal / Math.max(2, bptt)));
+      }
+      BpttBatcher val = valIds.length() >= 2L * valColumns && valIds.length() >= 2
+          ? new BpttBatcher(valIds, valColumns, bptt) : null;
       return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns, tokens);
     }
     TokenSequences seqs = tokens.sequences();
@@ -181,6 +218,27 @@ record RunData(
     LengthBatcher val = split[1].length == 0 ? null : new LengthBatcher(seqs.subset(split[1]), batchSize);
     return new RunData(source, tok, new LengthBatcher(seqs.subset(split[0]), batchSize), val, null, null, null, null,
         batchSize, unknowns, tokens);
+  }
+
+  /**
+   * Documents a stream needs before its validation set is sampled from them (5% of them, by the seed); with fewer,
+   * the last 5% of the tokens validate.
+   */
+  static final int MIN_DOCUMENTS_TO_SAMPLE = 20;
+
+  /**
+   * Columns a stream of {@code n} held-out tokens is scored in (validation, {@code eval --bptt}): as few as give each
+   * column at least 50 chunks of {@code bptt}, so that nearly every token is scored with a long carried state; at
+   * least 1, at most {@code max}.
+   */
+  static int streamColumns(long n, int bptt, int max) {
+    return (int) Math.max(1, Math.min(max, n / (50L * bptt)));
+  }
+
+  /** The id {@code text} encodes to when that is one known token, else -1. */
+  static int singleId(Tokenizer tok, String text) {
+    int[] ids = tok.encode(text);
+    return ids.length == 1 && ids[0] != Vocabulary.UNK_ID ? ids[0] : -1;
   }
 
   private static LengthBatcher batcher(AdditionTask task, List<AdditionTask.Problem> problems, int batchSize) {
@@ -215,8 +273,10 @@ record RunData(
     String file = source.get("file").getAsString();
     String vocab = "vocabulary " + tokenizer.vocabulary().size();
     return trainStream != null
-        ? file + " (one stream, " + trainStream.numChunks() + " chunks of " + source.get("bptt").getAsInt()
-            + " steps x " + trainStream.batchSize() + " columns, " + vocab + ")"
+        ? file + " (one stream, " + (trainStream.varies() ? "about " : "") + trainStream.chunksPerEpoch()
+            + " chunks of " + (trainStream.varies() ? "about " : "") + source.get("bptt").getAsInt() + " steps x "
+            + trainStream.batchSize() + " columns per epoch" + (trainStream.varies() ? ", "
+            + trainStream.numDocuments() + " documents shuffled each epoch" : "") + ", " + vocab + ")"
         : file + " (" + train.numSequences() + " sequences, " + vocab + ")";
   }
 

@@ -54,25 +54,45 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", description = "rnn, lstm or gru (default: ${DEFAULT-VALUE})", defaultValue = "gru")
   String modelType;
 
-  @Option(names = "--embedding-size", defaultValue = "32", description = "embedding size (default: ${DEFAULT-VALUE})")
-  int embeddingSize;
+  /**
+   * The defaults of the options below that differ between a text file ({@code --data}) and the built-in task; the
+   * text ones were chosen by measurement (BENCHMARKS.md, "Language models on real text").
+   */
+  record Defaults(int embeddingSize, int hiddenSize, double dropout, double embeddingDropout, int batchSize,
+      int steps, int evalEvery, int bptt) {
+    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64);
+    static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0);
+  }
 
-  @Option(names = "--hidden-size", defaultValue = "256", description = "hidden size (default: ${DEFAULT-VALUE})")
-  int hiddenSize;
+  @Option(names = "--embedding-size", description = "embedding size (default: 64 with --data, 32 for the built-in task)")
+  Integer embeddingSize;
+
+  @Option(names = "--hidden-size", description = "hidden size (default: 256)")
+  Integer hiddenSize;
 
   @Option(names = "--layers", defaultValue = "1", description = "recurrent layers (default: ${DEFAULT-VALUE})")
   int layers;
 
-  @Option(names = "--dropout", defaultValue = "0", description = "dropout (default: ${DEFAULT-VALUE})")
-  double dropout;
+  @Option(names = "--dropout", description = "dropout in [0, 1) between recurrent layers and on the last one's output, "
+      + "before the decoder (default: 0.5 with --data, 0 for the built-in task)")
+  Double dropout;
+
+  @Option(names = "--embedding-dropout", description = "dropout in [0, 1) on the embedding output (default: 0.1 with "
+      + "--data, 0 for the built-in task)")
+  Double embeddingDropout;
+
+  @Option(names = "--tie-weights", description = "the decoder uses the embedding's weight (needs --embedding-size equal "
+      + "to --hidden-size, or to --proj-size when set)")
+  boolean tieWeights;
 
   @Option(names = "--proj-size", defaultValue = "0", description = "LSTM projection size, 0 = none")
   int projSize;
 
-  @Option(names = "--batch-size", defaultValue = "128", description = "sequences per batch (default: ${DEFAULT-VALUE})")
-  int batchSize;
+  @Option(names = "--batch-size", description = "sequences (or stream columns) per batch (default: 32 with --data, 128 "
+      + "for the built-in task)")
+  Integer batchSize;
 
-  @Option(names = "--steps", description = "optimizer steps (default: 2000)")
+  @Option(names = "--steps", description = "optimizer steps (default: 3000 with --data, 2000 for the built-in task)")
   Integer steps;
 
   @Option(names = "--epochs", description = "train for this many passes over the data instead of --steps")
@@ -87,7 +107,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--min-lr", defaultValue = "1e-4", description = "final learning rate of the cosine (default: ${DEFAULT-VALUE})")
   double minLr;
 
-  @Option(names = "--weight-decay", defaultValue = "0", description = "weight decay (default: ${DEFAULT-VALUE})")
+  @Option(names = "--weight-decay", defaultValue = "0", description = "weight decay in [0, 1] with the chosen "
+      + "optimizer's PyTorch semantics: added to the gradient as L2 for adam, sgd and rmsprop (torch.optim.Adam's "
+      + "weight_decay), decoupled for adamw (torch.optim.AdamW) (default: ${DEFAULT-VALUE})")
   double weightDecay;
 
   @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, constant or step, after warm-up (default: ${DEFAULT-VALUE})")
@@ -108,7 +130,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"--out", "-o"}, description = "run directory (default: runs/<date-time>)")
   Path out;
 
-  @Option(names = "--data", description = "train on this UTF-8 text file (one sequence per line) instead of the built-in task")
+  @Option(names = "--data", description = "train on this UTF-8 text file instead of the built-in task: as one stream "
+      + "(--bptt, the default) or one sequence per line (--bptt 0)")
   Path data;
 
   @Option(names = "--tokenizer", defaultValue = "char", description = "char or word, for --data (default: ${DEFAULT-VALUE})")
@@ -117,9 +140,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-len", defaultValue = "256", description = "longest training sequence in tokens, for --data")
   int maxLen;
 
-  @Option(names = "--bptt", defaultValue = "0", description = "for --data: train on the file as one stream with "
-      + "truncated BPTT over this many steps (--batch-size columns), 0 = one sequence per line")
-  int bptt;
+  @Option(names = "--bptt", description = "for --data: train on the file as one stream with truncated BPTT over chunks "
+      + "of about this many steps (--batch-size columns; blank-line-separated documents shuffled, start and chunk "
+      + "lengths varied each epoch), 0 = one sequence per line, shuffled each epoch (default: 64)")
+  Integer bptt;
 
   @Option(names = "--digits", defaultValue = "3", description = "operand digits of the built-in task (default: ${DEFAULT-VALUE})")
   int digits;
@@ -130,8 +154,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--held-out", defaultValue = "1000", description = "held-out problems of the built-in task")
   int heldOut;
 
-  @Option(names = "--eval-every", defaultValue = "250", description = "validation interval in steps, 0 = only at the end")
-  int evalEvery;
+  @Option(names = "--eval-every", description = "validation interval in steps, 0 = only at the end (default: 200 with "
+      + "--data, 250 for the built-in task); the checkpoint with the lowest validation loss is kept in best/")
+  Integer evalEvery;
+
+  @Option(names = "--early-stop", defaultValue = "0", description = "stop after this many validations in a row without "
+      + "a lower validation loss, 0 = never (default: ${DEFAULT-VALUE})")
+  int earlyStop;
 
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "checkpoint interval in steps, 0 = only at the end")
   int checkpointEvery;
@@ -165,16 +194,25 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Options a resumed run may change: they are read from the command line, not from the checkpoint. */
   private static final List<String> CHANGEABLE = List.of("--steps", "--epochs", "--lr", "--min-lr", "--clip",
-      "--eval-every", "--checkpoint-every");
+      "--eval-every", "--checkpoint-every", "--early-stop");
 
   /** Options fixed by the checkpoint: a different value on --resume is refused by name. */
   private static final List<String> FIXED = List.of("--model", "--embedding-size", "--hidden-size", "--layers",
-      "--dropout", "--proj-size", "--tokenizer", "--max-len", "--bptt", "--digits", "--train-problems", "--held-out",
+      "--dropout", "--embedding-dropout", "--tie-weights", "--proj-size", "--tokenizer", "--max-len", "--bptt", "--digits", "--train-problems", "--held-out",
       "--batch-size", "--optimizer", "--schedule", "--warmup", "--weight-decay", "--seed");
 
   @Override
   public Integer call() throws IOException {
     PrintWriter o = spec.commandLine().getOut();
+    Defaults d = data != null ? Defaults.TEXT : Defaults.TASK;
+    embeddingSize = embeddingSize != null ? embeddingSize : d.embeddingSize();
+    hiddenSize = hiddenSize != null ? hiddenSize : d.hiddenSize();
+    dropout = dropout != null ? dropout : d.dropout();
+    embeddingDropout = embeddingDropout != null ? embeddingDropout : d.embeddingDropout();
+    batchSize = batchSize != null ? batchSize : d.batchSize();
+    evalEvery = evalEvery != null ? evalEvery : d.evalEvery();
+    bptt = bptt != null ? bptt : d.bptt();
+    defaultSteps = d.steps();
     checkRanges();
     if (threads == null) {
       return prepareAndTrain(o);
@@ -226,6 +264,21 @@ final class TrainCommand implements Callable<Integer> {
     if (samples < 0 || samples > 1000) {
       throw new IllegalArgumentException("--samples must be in [0, 1000], got " + samples);
     }
+    if (!(weightDecay >= 0 && weightDecay <= 1)) {
+      throw new IllegalArgumentException("--weight-decay must be in [0, 1], got " + weightDecay);
+    }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+    }
+    if (!(embeddingDropout >= 0 && embeddingDropout < 1)) {
+      throw new IllegalArgumentException("--embedding-dropout must be in [0, 1), got " + embeddingDropout);
+    }
+    if (earlyStop < 0 || earlyStop > 1_000_000) {
+      throw new IllegalArgumentException("--early-stop must be in [0, 1000000] validations (0 = never), got " + earlyStop);
+    }
+    if (earlyStop > 0 && spec.commandLine().getParseResult().hasMatchedOption("--eval-every") && evalEvery == 0) {
+      throw new IllegalArgumentException("--early-stop needs validations during the run; --eval-every 0 validates only at the end");
+    }
     if (evalEvery < 0) {
       throw new IllegalArgumentException("--eval-every must be 0 (only at the end) or more steps, got " + evalEvery);
     }
@@ -247,6 +300,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private TokenFile mapped; // the run's token file while it trains
+  private int defaultSteps; // --steps when neither --steps nor --epochs is given
 
   private int train(PrintWriter o) throws IOException {
     RunData rd;
@@ -296,9 +350,9 @@ final class TrainCommand implements Callable<Integer> {
         mapped = c.tokens();
         rd = RunData.fromTokens(source, c.tokenizer(), c.tokens(), null, batchSize);
       }
-      mc = new LanguageModelConfig(
-          modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers, dropout, projSize);
-      int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : 2000;
+      mc = new LanguageModelConfig(modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers,
+          dropout, projSize, embeddingDropout, tieWeights);
+      int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : defaultSteps;
       tc = new TrainConfig(n, batchSize, optimizer, lr, weightDecay, schedule, warmup, minLr, clip, evalEvery,
           checkpointEvery, seed);
     }
@@ -335,7 +389,7 @@ final class TrainCommand implements Callable<Integer> {
     try {
       Trainer.RunOptions ro = new Trainer.RunOptions(skipNonFinite,
           checkpointMinutes > 0 ? java.time.Duration.ofMillis(Math.round(checkpointMinutes * 60_000)) : null,
-          signals::stopRequested, System::nanoTime);
+          signals::stopRequested, System::nanoTime, earlyStop);
       outcome = trainer.run(stopAfter != null ? stopAfter : tc.steps(), new Trainer.Listener() {
         @Override
         public void onStep(Trainer.StepInfo s) {
@@ -384,7 +438,18 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("trained %d steps in %.1f s (%.0f tokens/s)%s%n", trainer.step() - firstStep, secs, tokens[0] / secs,
         trainer.skippedNonFinite() > 0 ? ", " + trainer.skippedNonFinite() + " non-finite batches skipped" : "");
     drawChart(o);
-    o.printf("wrote %s (checkpoint/, metrics.jsonl, loss.png)%n", out);
+    boolean hasBest = trainer.bestStep() >= 0;
+    o.printf("wrote %s (checkpoint/%s, metrics.jsonl, loss.png)%n", out, hasBest ? ", best/" : "");
+    if (hasBest) {
+      o.printf("best validation loss %.4f at step %d, kept in %s%n", trainer.bestValLoss(), trainer.bestStep(),
+          out.resolve("best"));
+    }
+    if (outcome == Trainer.Outcome.EARLY_STOPPED) {
+      o.printf("early stop at step %d of %d: %d validations without a lower loss (--early-stop %d)%n", trainer.step(),
+          tc.steps(), earlyStop, earlyStop);
+      showWhatItLearned(o, model, rd, hasBest);
+      return 0;
+    }
     if (outcome == Trainer.Outcome.STOPPED) {
       o.printf("%s: saved the checkpoint of step %d to %s; continue with: bin/rnn4j train --resume --out %s%n",
           signals.name(), trainer.step(), ck, out);
@@ -396,7 +461,7 @@ final class TrainCommand implements Callable<Integer> {
           tc.steps(), out);
       return 0;
     }
-    showWhatItLearned(o, model, rd);
+    showWhatItLearned(o, model, rd, hasBest);
     return 0;
   }
 
@@ -426,7 +491,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static int epochSteps(RunData rd, int epochs) {
-    long n = (long) epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().numChunks());
+    long n = (long) epochs * (rd.train() != null ? rd.train().numBatches() : rd.trainStream().chunksPerEpoch());
     if (n > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("--epochs " + epochs + " makes " + n + " steps; at most " + Integer.MAX_VALUE);
     }
@@ -443,6 +508,8 @@ final class TrainCommand implements Callable<Integer> {
     was.put("--hidden-size", mc.hiddenSize());
     was.put("--layers", mc.numLayers());
     was.put("--dropout", mc.dropout());
+    was.put("--embedding-dropout", mc.embeddingDropout());
+    was.put("--tie-weights", mc.tieWeights());
     was.put("--proj-size", mc.projSize());
     was.put("--batch-size", saved.batchSize());
     was.put("--optimizer", saved.optimizer());
@@ -504,6 +571,9 @@ final class TrainCommand implements Callable<Integer> {
     change(changes, "clip", t.clip(), c.clip());
     change(changes, "eval-every", t.evalEvery(), c.evalEvery());
     change(changes, "checkpoint-every", t.checkpointEvery(), c.checkpointEvery());
+    if (pr.hasMatchedOption("--early-stop")) {
+      changes.add("early-stop " + earlyStop);
+    }
     if (!changes.isEmpty()) {
       o.println("resume: changed " + String.join(", ", changes)
           + (c.steps() != t.steps() && !c.schedule().equals("constant") ? " (the " + c.schedule()
@@ -537,15 +607,25 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   static String describe(LanguageModelConfig c) {
-    return String.format("%s, embedding %d, hidden %d, %d layer%s%s%s", c.modelType().toUpperCase(), c.embeddingSize(),
-        c.hiddenSize(), c.numLayers(), c.numLayers() > 1 ? "s" : "", c.dropout() > 0 ? ", dropout " + c.dropout() : "",
-        c.projSize() > 0 ? ", proj " + c.projSize() : "");
+    return String.format("%s, embedding %d, hidden %d, %d layer%s%s%s%s%s", c.modelType().toUpperCase(),
+        c.embeddingSize(), c.hiddenSize(), c.numLayers(), c.numLayers() > 1 ? "s" : "",
+        c.dropout() > 0 ? ", dropout " + c.dropout() : "",
+        c.embeddingDropout() > 0 ? ", embedding dropout " + c.embeddingDropout() : "",
+        c.projSize() > 0 ? ", proj " + c.projSize() : "", c.tieWeights() ? ", tied weights" : "");
   }
 
-  /** The end of a run: held-out accuracy and a few answers (built-in task) or a sampled text (--data). */
-  private void showWhatItLearned(PrintWriter o, LanguageModel model, RunData rd) {
-    model.eval();
+  /**
+   * The end of a run: held-out accuracy and a few answers (built-in task) or a sampled text (--data), from the best
+   * checkpoint when there is one (the weights of best/ are loaded into {@code model}).
+   */
+  private void showWhatItLearned(PrintWriter o, LanguageModel model, RunData rd, boolean best) throws IOException {
     Path ck = out.resolve("checkpoint");
+    if (best) {
+      ck = out.resolve("best");
+      model.loadStateDict(Checkpoint.read(ck).model(), true);
+      o.println("from the best checkpoint, " + ck + ":");
+    }
+    model.eval();
     if (rd.task() != null) {
       List<AdditionEval.Answer> answers = AdditionEval.answer(model, rd.task(), rd.heldOut(), 256);
       long right = answers.stream().filter(AdditionEval.Answer::correct).count();
@@ -561,7 +641,9 @@ final class TrainCommand implements Callable<Integer> {
       o.printf("next: bin/rnn4j generate --checkpoint %s --prompt \"12+34=\"%n", ck);
     } else {
       DecodeOptions d = DecodeOptions.sample(0.8, 0, 0.95).eosId(Vocabulary.EOS_ID).maxNewTokens(200).seed(seed);
-      var res = new Decoder<>(model).generate(List.of(new int[] {Vocabulary.BOS_ID}), d, null);
+      int newline = RunData.singleId(rd.tokenizer(), "\n");
+      int[] start = rd.trainStream() != null && newline >= 0 ? new int[] {newline} : new int[] {Vocabulary.BOS_ID};
+      var res = new Decoder<>(model).generate(List.of(start), d, null);
       o.println("sample (temperature 0.8, top-p 0.95):");
       o.println("  " + rd.tokenizer().decode(res.get(0).tokens()));
       o.printf("next: bin/rnn4j generate --checkpoint %s --prompt \"...\" --strategy sample%n", ck);

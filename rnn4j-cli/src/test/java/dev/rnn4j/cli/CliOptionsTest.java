@@ -50,7 +50,7 @@ class CliOptionsTest {
     CliTest.Run r = cli("train", "--data", corpus.toString(), "--model", "lstm", "--proj-size", "3", "--hidden-size",
         "8", "--embedding-size", "4", "--batch-size", "8", "--optimizer", "sgd", "--schedule", "step", "--lr", "0.05",
         "--min-lr", "0.002", "--weight-decay", "0.01", "--clip", "0.5", "--epochs", "2", "--checkpoint-every", "3",
-        "--tokenizer", "word", "--max-len", "5", "--warmup", "1", "--eval-every", "0", "--samples", "0",
+        "--tokenizer", "word", "--max-len", "5", "--bptt", "0", "--warmup", "1", "--eval-every", "0", "--samples", "0",
         "--out", run.toString(), "--no-progress", "--threads", "1");
     assertEquals(0, r.code(), r.err());
   }
@@ -81,7 +81,7 @@ class CliOptionsTest {
     // --epochs: two epochs are twice the steps of one, and the run took them all
     Path one = tmp.resolve("one-epoch");
     CliTest.Run r = cli("train", "--data", corpus.toString(), "--hidden-size", "8", "--embedding-size", "4",
-        "--batch-size", "8", "--epochs", "1", "--tokenizer", "word", "--max-len", "5", "--eval-every", "0",
+        "--batch-size", "8", "--epochs", "1", "--tokenizer", "word", "--max-len", "5", "--bptt", "0", "--eval-every", "0",
         "--lr", "0.02", "--min-lr", "0.004", "--warmup", "0", "--schedule", "cosine",
         "--samples", "0", "--out", one.toString(), "--no-progress", "--threads", "1");
     assertEquals(0, r.code(), r.err());

@@ -47,6 +47,16 @@ public final class BpttBatcher {
     this.bptt = bptt;
   }
 
+  /** The stream the chunks are read from. */
+  TokenStream stream() {
+    return stream;
+  }
+
+  /** Steps per chunk. */
+  public int bptt() {
+    return bptt;
+  }
+
   /** Columns, {@code B}. */
   public int batchSize() {
     return batchSize;
@@ -63,12 +73,19 @@ public final class BpttBatcher {
       throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + numChunks() + ")");
     }
     long start = (long) i * bptt;
-    int t = (int) Math.min(bptt, columnLength - 1 - start);
+    return read(stream, 0, columnLength, batchSize, start, (int) Math.min(bptt, columnLength - 1 - start));
+  }
+
+  /**
+   * Steps {@code [start, start + t)} of {@code batchSize} columns of {@code columnLength} tokens, the first column
+   * starting at {@code offset} of {@code stream}: inputs and targets (shifted by one) {@code [t, B]} time-major.
+   */
+  static Chunk read(TokenStream stream, long offset, long columnLength, int batchSize, long start, int t) {
     long[] in = new long[t * batchSize];
     long[] tg = new long[t * batchSize];
     int[] column = new int[t + 1];
     for (int b = 0; b < batchSize; b++) {
-      stream.read(b * columnLength + start, column, 0, t + 1); // one read per column: t inputs and the next target
+      stream.read(offset + b * columnLength + start, column, 0, t + 1); // one read per column: t inputs, next target
       for (int k = 0; k < t; k++) {
         in[k * batchSize + b] = column[k];
         tg[k * batchSize + b] = column[k + 1];

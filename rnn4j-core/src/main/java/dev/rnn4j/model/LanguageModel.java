@@ -21,9 +21,14 @@ import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 
 /**
- * A recurrent language model: {@code Embedding -> RNN/LSTM/GRU -> Dropout -> Linear}, the notebook's GRU language
- * model and PyTorch's word_language_model, with the state dict names {@code embedding.weight},
- * {@code rnn.weight_ih_l0}, ..., {@code decoder.weight}, {@code decoder.bias}.
+ * A recurrent language model: {@code Embedding -> Dropout -> RNN/LSTM/GRU -> Dropout -> Linear}, the notebook's GRU
+ * language model and PyTorch's word_language_model, with the state dict names {@code embedding.weight},
+ * {@code rnn.weight_ih_l0}, ..., {@code decoder.weight}, {@code decoder.bias}. The first dropout has
+ * {@link LanguageModelConfig#embeddingDropout()}, the second (and the one between recurrent layers)
+ * {@link LanguageModelConfig#dropout()}; both are {@code nn.Dropout} (each element zeroed with probability p in
+ * training, the rest scaled by {@code 1/(1-p)}; the identity in eval mode). With
+ * {@link LanguageModelConfig#tieWeights()} the decoder multiplies by {@code embedding.weight} and has no weight of its
+ * own; its gradient is the sum of both uses, as in PyTorch after {@code decoder.weight = encoder.weight}.
  *
  * <p>Legend: {@code T} steps, {@code B} batch, {@code E} embedding size, {@code H_out} the recurrent output size,
  * {@code V} vocabulary, {@code N} packed rows. Training runs packed batches ({@link #forwardPacked}), so no step is
@@ -52,8 +57,9 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
   private final LanguageModelConfig config;
   private final Embedding embedding;
   private final RnnBase rnn;
+  private final Dropout embDrop;
   private final Dropout drop;
-  private final Linear decoder;
+  private final Module decoder; // Linear, or TiedDecoder with tieWeights
 
   /** Builds the model with every parameter drawn from {@code gen}; dropout later draws from it too. */
   public LanguageModel(LanguageModelConfig config, Generator gen) {
@@ -71,7 +77,10 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
       default -> new Rnn(rc, gen);
     });
     this.drop = new Dropout(config.dropout(), gen); // no parameters: not registered, follows train()/eval() below
-    this.decoder = registerModule("decoder", new Linear(config.outputSize(), config.vocabSize(), gen));
+    this.embDrop = new Dropout(config.embeddingDropout(), gen);
+    this.decoder = registerModule("decoder", config.tieWeights()
+        ? new TiedDecoder(embedding.weight(), config.outputSize(), gen)
+        : new Linear(config.outputSize(), config.vocabSize(), gen));
   }
 
   /** Draws from {@link Generator#defaultGenerator()}, for tutorial code; the form with a generator is recommended. */
@@ -89,6 +98,7 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
     super.train(mode);
     if (drop != null) {
       drop.train(mode);
+      embDrop.train(mode);
     }
     return this;
   }
@@ -136,7 +146,7 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
       throw new IllegalArgumentException(
           "LanguageModel expects token ids of shape [T, B] (time-major), got " + inputs.shape());
     }
-    Tensor emb = embedding.forward(inputs); // (T, B, E)
+    Tensor emb = embDrop.forward(embedding.forward(inputs)); // (T, B, E)
     PackedSequence packed = Packing.packPaddedSequence(emb, lengths, false, enforceSorted);
     Tensor h0 = state == null ? null : state.h();
     Tensor c0 = state == null ? null : state.c();
@@ -150,7 +160,8 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
     }
     Tensor hidden = drop.forward(out.output().data()); // (N, H_out)
     Tensor cN = out instanceof LstmOutput<PackedSequence> lo ? lo.cN() : null;
-    return new Run(out.output().withData(decoder.forward(hidden)), new State(out.hN(), cN)); // (N, V)
+    Tensor logits = decoder instanceof Linear lin ? lin.forward(hidden) : ((TiedDecoder) decoder).forward(hidden);
+    return new Run(out.output().withData(logits), new State(out.hN(), cN)); // (N, V)
   }
 
   /** Logits for a full padded batch {@code [T, B]} (every column of length T, e.g. a BPTT chunk): {@code [T*B, V]}. */
@@ -209,6 +220,31 @@ public final class LanguageModel extends Module implements StepModel<LanguageMod
 
   @Override
   public String toString() {
-    return "LanguageModel(" + embedding + ", " + rnn + ", " + drop + ", " + decoder + ")";
+    return "LanguageModel(" + embedding + ", " + embDrop + ", " + rnn + ", " + drop + ", " + decoder + ")";
+  }
+
+  /**
+   * The decoder of a model with tied weights: {@code x E^T + b} with the embedding's weight {@code E (V, H_out)}
+   * (registered by the embedding, not here) and its own bias, initialised as {@code nn.Linear}'s.
+   */
+  private static final class TiedDecoder extends Module {
+    private final Tensor weight; // (V, H_out), the embedding's
+    private final Tensor bias; // (V)
+
+    TiedDecoder(Tensor embeddingWeight, int inFeatures, Generator gen) {
+      this.weight = embeddingWeight;
+      this.bias = registerParameter("bias", Tensor.zeros(embeddingWeight.size(0)));
+      dev.rnn4j.nn.Init.uniform(bias, 1 / Math.sqrt(inFeatures), gen);
+    }
+
+    Tensor forward(Tensor x) {
+      return dev.rnn4j.autograd.op.LinearOp.apply(x, weight, bias);
+    }
+
+    @Override
+    public String toString() {
+      return "Linear(in_features=" + weight.size(1) + ", out_features=" + weight.size(0) + ", bias=True, tied to "
+          + "embedding.weight)";
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.rnn4j.autograd.GradMode;
 import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.SequenceBatch;
+import dev.rnn4j.data.StreamBatcher;
 import dev.rnn4j.data.Tokenizer;
 import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.io.Checkpoint;
@@ -71,18 +72,29 @@ public final class Trainer {
    * gradient norm may be skipped (0: the first one stops the run), how often a checkpoint is written by time, when
    * to stop early (polled at every step boundary, e.g. set by a signal handler), and the clock.
    */
-  public record RunOptions(int skipNonFinite, Duration checkpointInterval, BooleanSupplier stopRequested, LongSupplier nanoClock) {
+  public record RunOptions(
+      int skipNonFinite, Duration checkpointInterval, BooleanSupplier stopRequested, LongSupplier nanoClock,
+      int earlyStop) {
     /**
-     * Checks the values: the skip limit must be 0 or more and the checkpoint interval positive or {@code null} for
+     * Checks the values: the skip limit and {@code earlyStop} (evaluations without a lower validation loss after
+     * which the run stops, 0 = never) must be 0 or more and the checkpoint interval positive or {@code null} for
      * none; otherwise {@link IllegalArgumentException}.
      */
     public RunOptions {
+      if (earlyStop < 0) {
+        throw new IllegalArgumentException("the early-stop patience must be 0 (off) or more evaluations, got " + earlyStop);
+      }
       if (skipNonFinite < 0) {
         throw new IllegalArgumentException("the non-finite skip limit must be 0 or more, got " + skipNonFinite);
       }
       if (checkpointInterval != null && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
         throw new IllegalArgumentException("the checkpoint interval must be positive or null (none), got " + checkpointInterval);
       }
+    }
+
+    /** Without early stopping. */
+    public RunOptions(int skipNonFinite, Duration checkpointInterval, BooleanSupplier stopRequested, LongSupplier nanoClock) {
+      this(skipNonFinite, checkpointInterval, stopRequested, nanoClock, 0);
     }
 
     /** Stop at the first non-finite batch, checkpoints by step only, never stopped early. */
@@ -96,7 +108,9 @@ public final class Trainer {
     /** reached the step it was asked to reach */
     DONE,
     /** {@link RunOptions#stopRequested} said stop */
-    STOPPED
+    STOPPED,
+    /** {@link RunOptions#earlyStop} evaluations in a row did not lower the best validation loss */
+    EARLY_STOPPED
   }
 
   /**
@@ -133,7 +147,8 @@ public final class Trainer {
   private final Generator dataGen;
   private final LengthBatcher train; // sequences mode, or null
   private final LengthBatcher validation; // may be null
-  private final BpttBatcher stream; // stream mode (truncated BPTT), or null
+  private final StreamBatcher stream; // stream mode (truncated BPTT), or null
+  private StreamBatcher.Epoch streamEpoch; // the current epoch's chunks
   private final BpttBatcher validationStream; // may be null
   private LanguageModel.State carried; // stream mode: the detached state handed from one chunk to the next
   private final TrainConfig cfg;
@@ -150,6 +165,9 @@ public final class Trainer {
   private List<SequenceBatch> epochBatches;
   private int skippedNonFinite; // batches skipped over the whole run, kept in the checkpoint
   private long checkpointStep = -1; // the step of the last checkpoint written or resumed from, -1: none
+  private double bestValLoss = Double.POSITIVE_INFINITY; // the lowest validation loss so far, kept in best/
+  private long bestStep = -1; // the step of best/, -1: none
+  private int evalsSinceBest; // validations since the best one, for RunOptions.earlyStop
 
   /**
    * @param modelGen the generator the model was built with (it also drives dropout)
@@ -163,16 +181,28 @@ public final class Trainer {
 
   /**
    * Stream mode: truncated backpropagation through time over {@code train}'s chunks in order; each chunk starts from
-   * the previous chunk's final state, detached, and each pass over the stream starts from zeros.
+   * the previous chunk's final state, detached, and each pass over the stream starts from zeros. The same chunks
+   * every epoch ({@link StreamBatcher#fixed}).
    */
   public Trainer(
       LanguageModel model, Generator modelGen, BpttBatcher train, BpttBatcher validation, TrainConfig cfg,
+      Tokenizer tokenizer, Path outDir, JsonObject extraState) {
+    this(model, modelGen, StreamBatcher.fixed(train), validation, cfg, tokenizer, outDir, extraState);
+  }
+
+  /**
+   * Stream mode: truncated backpropagation through time over the chunks of each of {@code train}'s epochs, drawn
+   * from the data generator; each chunk starts from the previous chunk's final state, detached, and each epoch starts
+   * from zeros. Validation runs {@code validation}'s chunks in order, carrying the state through them.
+   */
+  public Trainer(
+      LanguageModel model, Generator modelGen, StreamBatcher train, BpttBatcher validation, TrainConfig cfg,
       Tokenizer tokenizer, Path outDir, JsonObject extraState) {
     this(model, modelGen, null, null, train, validation, cfg, tokenizer, outDir, null, extraState);
   }
 
   private Trainer(
-      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, BpttBatcher stream,
+      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, StreamBatcher stream,
       BpttBatcher validationStream, TrainConfig cfg, Tokenizer tokenizer, Path outDir, Evaluator evaluator,
       JsonObject extraState) {
     this.stream = stream;
@@ -254,13 +284,17 @@ public final class Trainer {
         opt.zeroGrad();
         LanguageModel.State carriedBefore = carried;
         if (stream != null) {
-          if (batchInEpoch == stream.numChunks()) {
-            epoch++;
+          if (streamEpoch == null || batchInEpoch == streamEpoch.numChunks()) {
+            if (streamEpoch != null) {
+              epoch++;
+              carried = null; // a new pass starts from zeros
+              carriedBefore = null;
+            }
+            epochStartRng = dataGen.snapshot();
+            streamEpoch = stream.epoch(dataGen);
             batchInEpoch = 0;
-            carried = null; // a new pass starts from zeros
-            carriedBefore = null;
           }
-          BpttBatcher.Chunk c = stream.chunk(batchInEpoch++);
+          BpttBatcher.Chunk c = streamEpoch.chunk(batchInEpoch++);
           LanguageModel.PackedOutput out = model.forwardFull(c.inputs(), carried); // rows time-major, as targets
           carried = out.state().detach(); // truncate: no gradient flows into the previous chunk
           logits = out.logits();
@@ -324,22 +358,40 @@ public final class Trainer {
         }
         writeLine(metrics, metricsFile, line);
         l.onStep(info);
+        boolean earlyStop = false;
         if ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || step == cfg.steps()) {
           Map<String, Double> m = evaluate();
           JsonObject e = new JsonObject();
           e.addProperty("step", step);
           m.forEach(e::addProperty);
+          Double val = m.get("val_loss");
+          if (val != null && val < bestValLoss) { // a new best: kept in best/ before anything else is written
+            bestValLoss = val;
+            bestStep = step;
+            evalsSinceBest = 0;
+            e.addProperty("best", true);
+            Path bestDir = outDir.resolve("best");
+            writeCheckpoint(bestDir);
+            l.onCheckpoint(step, bestDir);
+          } else if (val != null) {
+            evalsSinceBest++;
+            earlyStop = options.earlyStop() > 0 && evalsSinceBest >= options.earlyStop();
+          }
           writeLine(metrics, metricsFile, e);
           l.onEval(step, m);
         }
         boolean stop = options.stopRequested().getAsBoolean();
         long now = options.nanoClock().getAsLong();
         boolean byTime = options.checkpointInterval() != null && now - lastSave >= options.checkpointInterval().toNanos();
-        if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == end || stop || byTime) {
+        if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == end || stop || byTime
+            || earlyStop) {
           Path dir = outDir.resolve("checkpoint");
           saveCheckpoint(dir);
           lastSave = options.nanoClock().getAsLong();
           l.onCheckpoint(step, dir);
+        }
+        if (earlyStop && step < end) {
+          return Outcome.EARLY_STOPPED;
         }
         if (stop && step < end) {
           return Outcome.STOPPED;
@@ -347,6 +399,16 @@ public final class Trainer {
       }
     }
     return Outcome.DONE;
+  }
+
+  /** The lowest validation loss so far (the one of {@code best/}), infinity before the first validation. */
+  public double bestValLoss() {
+    return bestValLoss;
+  }
+
+  /** The step of {@code best/}, the checkpoint with the lowest validation loss, or -1 before the first validation. */
+  public long bestStep() {
+    return bestStep;
   }
 
   /** Batches skipped so far because their loss or gradient norm was not finite. */
@@ -463,6 +525,12 @@ public final class Trainer {
    * {@link NonFiniteException} and the previous checkpoint stays.
    */
   public void saveCheckpoint(Path dir) throws IOException {
+    writeCheckpoint(dir);
+    checkpointStep = step;
+  }
+
+  /** {@link #saveCheckpoint} without taking it as the last good checkpoint (for {@code best/}). */
+  private void writeCheckpoint(Path dir) throws IOException {
     Map<String, Tensor> weights = model.stateDict();
     Map<String, Tensor> optState = opt.stateDict();
     List<String> bad = nonFinite(weights);
@@ -479,6 +547,11 @@ public final class Trainer {
     state.addProperty("batch_in_epoch", batchInEpoch);
     state.add("epoch_start_rng", longs(epochStartRng == null ? dataGen.snapshot() : epochStartRng));
     state.add("model_rng", longs(modelGen.snapshot()));
+    if (bestStep >= 0) {
+      state.addProperty("best_val_loss", bestValLoss);
+      state.addProperty("best_step", bestStep);
+      state.addProperty("evals_since_best", evalsSinceBest);
+    }
     state.add("train_config", cfg.toJson());
     if (carried != null) { // stream mode: the state the next chunk starts from (floats are exact in JSON doubles)
       state.add("carried_h", floats(carried.h()));
@@ -493,7 +566,6 @@ public final class Trainer {
       throw new IOException("writing the checkpoint of step " + step + " to " + dir + ": "
           + dev.rnn4j.io.IoErrors.describe(e) + ". " + lastGood(), e);
     }
-    checkpointStep = step;
   }
 
   /**
@@ -514,12 +586,18 @@ public final class Trainer {
     batchInEpoch = s.get("batch_in_epoch").getAsInt();
     skippedNonFinite = s.has("skipped_nonfinite") ? s.get("skipped_nonfinite").getAsInt() : 0;
     checkpointStep = step;
+    if (s.has("best_step")) {
+      bestValLoss = s.get("best_val_loss").getAsDouble();
+      bestStep = s.get("best_step").getAsLong();
+      evalsSinceBest = s.get("evals_since_best").getAsInt();
+    }
     epochStartRng = toLongs(s.getAsJsonArray("epoch_start_rng"));
     modelGen.restore(toLongs(s.getAsJsonArray("model_rng")));
     dataGen.restore(epochStartRng);
     truncateMetrics(outDir.resolve("metrics.jsonl"), step);
     if (stream != null) {
-      if (batchInEpoch > stream.numChunks()) {
+      streamEpoch = stream.epoch(dataGen); // the same epoch as before the interruption; continue at batchInEpoch
+      if (batchInEpoch > streamEpoch.numChunks()) {
         throw new IllegalArgumentException("the checkpoint's position in the stream does not fit this data");
       }
       LanguageModel.State zero = model.initialState(stream.batchSize());

@@ -1,17 +1,25 @@
 package dev.rnn4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.CharTokenizer;
+import dev.rnn4j.data.StreamBatcher;
+import dev.rnn4j.data.TokenStream;
 import dev.rnn4j.io.Checkpoint;
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.util.ThreadTeam;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,5 +67,135 @@ class TrainerTest {
         assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming a BPTT run");
       }
     }
+  }
+
+  private static final String PARAGRAPHS = "the cat sat on the mat.\n\nthe dog ran to the log.\n\n"
+      + "a bird sang in the tree.\n\nthe fish swam in the sea.\n\n";
+  /** Held-out text unlike the training text (reversed), so a model that fits the training text gets worse on it. */
+  private static final String VALIDATION = new StringBuilder(PARAGRAPHS).reverse().toString();
+
+  private Trainer shuffledTrainer(int steps, int evalEvery, Path out) {
+    String text = PARAGRAPHS.repeat(12);
+    CharTokenizer tok = CharTokenizer.fit(text);
+    int[] ids = tok.encode(text);
+    TokenStream train = TokenStream.of(ids);
+    long[] docs = StreamBatcher.documentStarts(train, tok.encode("\n")[0], -1, 8);
+    StreamBatcher sb = StreamBatcher.shuffled(train, docs, 4, 8);
+    BpttBatcher val = new BpttBatcher(tok.encode(VALIDATION), 1, 8);
+    Generator modelGen = new Generator(5);
+    LanguageModel m = new LanguageModel(
+        new LanguageModelConfig("gru", tok.vocabulary().size(), 8, 16, 1, 0.2, 0, 0.1, false), modelGen);
+    TrainConfig tc = new TrainConfig(steps, 4, "adam", 1e-2, 0, "cosine", 3, 1e-4, 1.0, evalEvery, 0, 4);
+    return new Trainer(m, modelGen, sb, val, tc, tok, out, null);
+  }
+
+  @Test
+  void shuffledStreamResumesExactlyAcrossEpochs() throws IOException {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
+      Trainer whole = shuffledTrainer(100, 10, tmp.resolve("u"));
+      whole.run(100, null); // about 37 chunks per epoch: the run crosses two epoch boundaries
+      for (int stopAt : new int[] {17, 37, 70}) { // inside the first epoch, near its end, inside a later one
+        Path dir = tmp.resolve("r" + stopAt);
+        shuffledTrainer(100, 10, dir).run(stopAt, null);
+        Trainer b = shuffledTrainer(100, 10, dir);
+        b.resume(Checkpoint.read(dir.resolve("checkpoint")));
+        b.run(100, null);
+        Map<String, Tensor> x = Checkpoint.read(tmp.resolve("u").resolve("checkpoint")).model();
+        Map<String, Tensor> y = Checkpoint.read(dir.resolve("checkpoint")).model();
+        for (String k : x.keySet()) {
+          assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming at step " + stopAt);
+        }
+        assertEquals(Files.readString(tmp.resolve("u").resolve("metrics.jsonl")),
+            Files.readString(dir.resolve("metrics.jsonl")), "the same steps, losses and validations");
+        assertEquals(whole.bestStep(), b.bestStep());
+      }
+    }
+  }
+
+  @Test
+  void bestCheckpointHoldsTheLowestValidationLossAndEarlyStopStops() throws IOException {
+    Path out = tmp.resolve("best-run");
+    Trainer t = shuffledTrainer(80, 5, out);
+    List<Double> vals = new ArrayList<>();
+    List<Long> evalSteps = new ArrayList<>();
+    t.run(80, new Trainer.Listener() {
+      @Override
+      public void onEval(long step, Map<String, Double> m) {
+        vals.add(m.get("val_loss"));
+        evalSteps.add(step);
+      }
+    });
+    double min = vals.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    long minStep = evalSteps.get(vals.indexOf(min));
+    assertEquals(min, t.bestValLoss());
+    assertEquals(minStep, t.bestStep());
+    Checkpoint.Contents best = Checkpoint.read(out.resolve("best"));
+    assertEquals(minStep, best.trainerState().get("step").getAsLong());
+    // best/ scores what training saw at that step
+    LanguageModel m = new LanguageModel(LanguageModelConfig.fromJson(best.config()), new Generator(0));
+    m.loadStateDict(best.model(), true);
+    m.eval();
+    CharTokenizer tok = CharTokenizer.fit(PARAGRAPHS.repeat(12));
+    double[] r = Trainer.streamLoss(m, new BpttBatcher(tok.encode(VALIDATION), 1, 8));
+    assertEquals(min, r[0], 1e-9);
+    long marked = Files.readAllLines(out.resolve("metrics.jsonl")).stream()
+        .map(l -> JsonParser.parseString(l).getAsJsonObject()).filter(o -> o.has("best")).count();
+    assertTrue(marked >= 1, "metrics.jsonl marks each new best");
+
+    // early stop: patience 2 stops two validations after the best, with a checkpoint of that step
+    Path es = tmp.resolve("early");
+    Trainer e = shuffledTrainer(400, 5, es);
+    List<Double> seen = new ArrayList<>();
+    Trainer.Outcome o = e.run(400, new Trainer.Listener() {
+      @Override
+      public void onEval(long step, Map<String, Double> m) {
+        seen.add(m.get("val_loss"));
+      }
+    }, new Trainer.RunOptions(0, null, () -> false, System::nanoTime, 2));
+    assertEquals(Trainer.Outcome.EARLY_STOPPED, o, "a tiny corpus overfits within 400 steps: " + seen);
+    assertEquals(e.bestStep() + 10, e.step());
+    int n = seen.size();
+    double bestSeen = seen.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    assertTrue(seen.get(n - 1) >= bestSeen && seen.get(n - 2) >= bestSeen);
+    JsonObject st = Checkpoint.read(es.resolve("checkpoint")).trainerState();
+    assertEquals(e.step(), st.get("step").getAsLong());
+    assertEquals(2, st.get("evals_since_best").getAsInt());
+    assertThrows(IllegalArgumentException.class,
+        () -> new Trainer.RunOptions(0, null, () -> false, System::nanoTime, -1));
+  }
+
+  @Test
+  void lineModeShufflesTheBatchesEveryEpoch() throws IOException {
+    // lines of 8 different lengths in batches of 2: an epoch's sequence of per-step token counts shows its order
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 16; i++) {
+      sb.append("ab".repeat(1 + i % 8)).append('\n');
+    }
+    CharTokenizer tok = CharTokenizer.fit(sb.toString());
+    var train = new dev.rnn4j.data.LengthBatcher(dev.rnn4j.data.TextCorpus.lines(sb.toString(), tok, 64), 2);
+    Generator g = new Generator(2);
+    LanguageModel m = new LanguageModel(new LanguageModelConfig("gru", tok.vocabulary().size(), 4, 8, 1, 0, 0), g);
+    int perEpoch = train.numBatches();
+    TrainConfig tc = new TrainConfig(4 * perEpoch, 2, "adam", 1e-3, 0, "constant", 0, 0, 1.0, 0, 0, 6);
+    Path out = tmp.resolve("lines");
+    new Trainer(m, g, train, null, tc, tok, out, null, null).run(4 * perEpoch, null);
+    List<Long> tokens = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      if (o.has("tokens")) {
+        tokens.add(o.get("tokens").getAsLong());
+      }
+    }
+    java.util.Set<List<Long>> orders = new java.util.HashSet<>();
+    for (int e = 0; e < 4; e++) {
+      List<Long> epoch = tokens.subList(e * perEpoch, (e + 1) * perEpoch);
+      List<Long> sorted = new ArrayList<>(epoch);
+      java.util.Collections.sort(sorted);
+      List<Long> first = new ArrayList<>(tokens.subList(0, perEpoch));
+      java.util.Collections.sort(first);
+      assertEquals(first, sorted, "every epoch has the same batches");
+      orders.add(epoch);
+    }
+    assertEquals(4, orders.size(), "each epoch visits the batches in its own order: " + tokens);
   }
 }
