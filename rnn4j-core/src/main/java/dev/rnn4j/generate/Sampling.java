@@ -3,12 +3,43 @@ package dev.rnn4j.generate;
 import dev.rnn4j.tensor.Generator;
 import java.util.Arrays;
 
-/** Token choice from one row of logits {@code x[off, off + v)}: argmax, log-softmax, filtered sampling. */
-final class Sampling {
-  private Sampling() {}
+/**
+ * Token choice from one row of logits {@code x[off, off + v)}: argmax, log-softmax, filtered sampling. The static
+ * methods allocate what they need; an instance ({@link #Sampling(int)}) reuses its scratch arrays for a decoding loop
+ * that picks a token per row per step (one instance per thread: it is not thread-safe), with the same results.
+ */
+public final class Sampling {
+  private final int v;
+  private final double[] p;
+  private final double[] sorted;
+  private final Integer[] order;
 
-  /** The index of the largest logit; ties go to the lowest index (as {@code torch.argmax}). */
-  static int argmax(float[] x, int off, int v) {
+  /** A sampler for a vocabulary of {@code vocabSize} tokens, with its own scratch arrays. */
+  public Sampling(int vocabSize) {
+    if (vocabSize < 1) {
+      throw new IllegalArgumentException("vocabulary size must be at least 1, got " + vocabSize);
+    }
+    v = vocabSize;
+    p = new double[v];
+    sorted = new double[v];
+    order = new Integer[v];
+  }
+
+  /**
+   * Draws one token from the row {@code x[off, off + vocabSize)}: {@code softmax(x / temperature)}, zero outside the
+   * {@code topK} largest (0 = all; ties with the k-th value kept) and outside the smallest prefix of the sorted
+   * distribution whose mass reaches {@code topP} (1 = all), renormalised, then one uniform from {@code gen}. The
+   * {@link Decoder}'s rule, bit for bit.
+   *
+   * @throws IllegalStateException when the logits leave no finite probability mass
+   */
+  public int sample(float[] x, int off, double temperature, int topK, double topP, Generator gen) {
+    filter(x, off, v, temperature, topK, topP, p, sorted, order);
+    return draw(x, off, v, p, gen);
+  }
+
+  /** The index of the largest logit of {@code x[off, off + v)}; ties go to the lowest index (as {@code torch.argmax}). */
+  public static int argmax(float[] x, int off, int v) {
     int best = 0;
     for (int c = 1; c < v; c++) {
       if (x[off + c] > x[off + best]) {
@@ -56,6 +87,13 @@ final class Sampling {
    */
   static double[] filteredProbs(float[] x, int off, int v, double temperature, int topK, double topP) {
     double[] p = new double[v];
+    filter(x, off, v, temperature, topK, topP, p, new double[v], new Integer[v]);
+    return p;
+  }
+
+  /** {@link #filteredProbs} into {@code p}, with {@code sorted} and {@code order} as scratch (each at least v long). */
+  private static void filter(float[] x, int off, int v, double temperature, int topK, double topP, double[] p,
+      double[] sorted, Integer[] order) {
     double m = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < v; k++) {
       m = Math.max(m, x[off + k] / temperature);
@@ -69,8 +107,8 @@ final class Sampling {
       p[k] /= s;
     }
     if (topK > 0 && topK < v) {
-      double[] sorted = p.clone();
-      Arrays.sort(sorted);
+      System.arraycopy(p, 0, sorted, 0, v);
+      Arrays.sort(sorted, 0, v);
       double kth = sorted[v - topK];
       for (int k = 0; k < v; k++) {
         if (p[k] < kth) {
@@ -79,19 +117,18 @@ final class Sampling {
       }
     }
     if (topP < 1) {
-      Integer[] order = new Integer[v];
       for (int k = 0; k < v; k++) {
         order[k] = k;
       }
-      double[] q = p;
-      Arrays.sort(order, (a, b) -> Double.compare(q[b], q[a])); // stable: ties keep the lower id first
+      Arrays.sort(order, 0, v, (a, b) -> Double.compare(p[b], p[a])); // stable: ties keep the lower id first
       double total = 0;
-      for (double pk : p) {
-        total += pk;
+      for (int k = 0; k < v; k++) {
+        total += p[k];
       }
       double cum = 0;
       boolean cut = false;
-      for (int idx : order) {
+      for (int i = 0; i < v; i++) {
+        int idx = order[i];
         if (cut) {
           p[idx] = 0;
         } else {
@@ -101,18 +138,21 @@ final class Sampling {
       }
     }
     double z = 0;
-    for (double pk : p) {
-      z += pk;
+    for (int k = 0; k < v; k++) {
+      z += p[k];
     }
     for (int k = 0; k < v; k++) {
       p[k] /= z;
     }
-    return p;
   }
 
   /** Draws one token from {@link #filteredProbs} with one uniform from {@code gen}. */
   static int sample(float[] x, int off, int v, double temperature, int topK, double topP, Generator gen) {
-    double[] p = filteredProbs(x, off, v, temperature, topK, topP);
+    return draw(x, off, v, filteredProbs(x, off, v, temperature, topK, topP), gen);
+  }
+
+  /** The token whose cumulative probability in {@code p} first passes one uniform from {@code gen}. */
+  private static int draw(float[] x, int off, int v, double[] p, Generator gen) {
     double u = gen.nextDouble();
     double cum = 0;
     int last = -1;

@@ -205,4 +205,24 @@ class DecoderTest {
     assertTrue(e.getMessage().contains("beam width"), e.getMessage());
     assertNotEquals(null, e.getMessage());
   }
+
+  @Test
+  void aReusedSamplerDrawsTheTokensOfTheStaticRule() {
+    Generator logits = new Generator(3);
+    Sampling reused = new Sampling(37);
+    double[][] settings = {{1.0, 0, 1.0}, {0.7, 5, 1.0}, {1.3, 0, 0.8}, {0.9, 10, 0.6}, {2.0, 37, 0.999}};
+    for (int trial = 0; trial < 200; trial++) {
+      float[] x = new float[3 + 37];
+      for (int k = 0; k < x.length; k++) {
+        x[k] = (float) (logits.nextDouble() * 8 - 4);
+      }
+      double[] st = settings[trial % settings.length];
+      Generator a = new Generator(trial);
+      Generator b = new Generator(trial);
+      for (int draw = 0; draw < 5; draw++) {
+        assertEquals(Sampling.sample(x, 3, 37, st[0], (int) st[1], st[2], a),
+            reused.sample(x, 3, st[0], (int) st[1], st[2], b), "trial " + trial + " draw " + draw);
+      }
+    }
+  }
 }

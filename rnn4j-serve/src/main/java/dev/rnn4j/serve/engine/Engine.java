@@ -1,5 +1,6 @@
 package dev.rnn4j.serve.engine;
 
+import dev.rnn4j.generate.Sampling;
 import dev.rnn4j.tensor.Generator;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +83,7 @@ public final class Engine implements AutoCloseable {
   private final int maxQueue;
   private final boolean batching;
   private final Observer observer;
-  private final TokenChooser chooser;
+  private final Sampling chooser;
   private final Row[] slot;
   private final int[] feed;
   private final boolean[] done;
@@ -117,7 +118,7 @@ public final class Engine implements AutoCloseable {
     this.maxQueue = maxQueue;
     this.batching = batching;
     this.observer = observer;
-    this.chooser = new TokenChooser(stepper.vocabSize());
+    this.chooser = new Sampling(stepper.vocabSize());
     this.slot = new Row[maxRows];
     this.feed = new int[maxRows];
     this.done = new boolean[maxRows];
@@ -330,7 +331,7 @@ public final class Engine implements AutoCloseable {
     float[] logits = rows.logits();
     int v = stepper.vocabSize();
     int tok = s.sample() ? chooser.sample(logits, r * v, s.temperature(), s.topK(), s.topP(), row.gen)
-        : TokenChooser.argmax(logits, r * v, v);
+        : Sampling.argmax(logits, r * v, v);
     if (tok == s.eosId()) {
       finish(r, FinishReason.EOS);
       return;
