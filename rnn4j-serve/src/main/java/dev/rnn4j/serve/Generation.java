@@ -214,7 +214,7 @@ final class Generation {
     metrics.request("generate", outcome);
     if (sse != null) {
       if (!gone) {
-        sse.send("done", p.summary());
+        sse.end("done", p.summary());
       }
       return;
     }
@@ -371,6 +371,21 @@ final class Generation {
       add(event, data);
       return flush();
     }
+
+    /**
+     * Sends the last event and completes the response (the closing chunk goes now, from the handler), so that once
+     * the handler returns its answer has wholly left: {@link Server#stop()} stops listening only after that.
+     */
+    void end(String event, JsonObject data) {
+      send(event, data);
+      if (!broken) {
+        try {
+          out.close();
+        } catch (IOException | RuntimeException e) {
+          broken = true; // the client went away after the last event: nothing more to tell it
+        }
+      }
+    }
   }
 
   /** Beam search, outside the shared batch, on the server's single beam thread (see {@link Server}). */
@@ -414,7 +429,7 @@ final class Generation {
     });
     metrics.request("generate", "ok");
     if (sse != null) {
-      sse.send("done", p.summary());
+      sse.end("done", p.summary());
     } else {
       Server.json(ctx, 200, p.summary());
     }
