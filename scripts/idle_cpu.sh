@@ -6,7 +6,13 @@
 # rnn4j's helper threads (named rnn4j-worker-*) and each thread that ran, as shares of one core.
 # Then, for comparison, the same for a JVM started the same way that builds the model but runs nothing (BUSY 0): what
 # the JVM's own periodic threads cost on this machine without rnn4j having computed anything.
-# Usage: scripts/idle_cpu.sh [BUSY=20] [SETTLE=2] [WINDOW=10]; IDLE_JAVA_OPTS adds JVM options to both runs. Builds the rnn4j-cli jar if it is missing.
+# Usage: scripts/idle_cpu.sh [BUSY=20] [SETTLE=2] [WINDOW=10]; IDLE_GC picks the collector (default
+# -XX:+UseParallelGC, as bin/rnn4j; -XX:+UseG1GC is the JVM's own default), IDLE_JAVA_OPTS adds JVM options to both
+# runs. Builds the rnn4j-cli jar if it is missing.
+# On a machine where the kernel's DAMON runs proactive reclaim (the line "kernel memory monitor" says so), each
+# wake-up of the JVM's periodic threads costs more as the process holds more memory; the JVM's figure then depends
+# on the heap the run left behind, while rnn4j's threads stay at zero. As root, IDLE_DAMON=off stops the monitor for
+# the two runs and starts it again when the script ends, to compare.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 busy="${1:-20}"; settle="${2:-2}"; window="${3:-10}"
@@ -24,7 +30,7 @@ snapshot() {
 measure() { # BUSY: runs IdleCpu, prints its line and the window's figures
   local out pid p0 p1 s0 s1
   out="$(mktemp)"
-  java --add-modules jdk.incubator.vector -XX:+UseParallelGC ${IDLE_JAVA_OPTS:-} -cp "$jar" "$root/scripts/IdleCpu.java" "$1" \
+  java --add-modules jdk.incubator.vector ${IDLE_GC:--XX:+UseParallelGC} ${IDLE_JAVA_OPTS:-} -cp "$jar" "$root/scripts/IdleCpu.java" "$1" \
     $((settle + window + 15)) >"$out" 2>/dev/null &
   pid=$!
   until grep -q idle "$out" 2>/dev/null; do sleep 0.1; kill -0 "$pid"; done
@@ -45,6 +51,16 @@ measure() { # BUSY: runs IdleCpu, prints its line and the window's figures
       printf "threads that ran at least 0.5 ms in the window:\n%s", ran }'
 }
 
+damon=/sys/kernel/mm/damon/admin/kdamonds
+if [ "${IDLE_DAMON:-}" = off ] && [ "$(cat "$damon/0/state" 2>/dev/null)" = on ]; then
+  echo off >"$damon/0/state"
+  trap 'echo on >"$damon/0/state"' EXIT
+fi
+if [ -r "$damon/0/state" ]; then
+  echo "kernel memory monitor (DAMON) kdamond 0: $(cat "$damon/0/state")," \
+    "actions: $(cat "$damon"/0/contexts/*/schemes/*/action 2>/dev/null | tr '\n' ' ')"
+fi
+echo "collector: ${IDLE_GC:--XX:+UseParallelGC} ${IDLE_JAVA_OPTS:-}"
 echo "== a JVM that ran the model for ${busy} s, then idled ${settle} s before the window"
 measure "$busy"
 echo "== for comparison: the same JVM that built the model and ran nothing"
