@@ -59,9 +59,9 @@ final class TrainCommand implements Callable<Integer> {
    * text ones were chosen by measurement (BENCHMARKS.md, "Language models on real text").
    */
   record Defaults(int embeddingSize, int hiddenSize, double dropout, double embeddingDropout, int batchSize,
-      int steps, int evalEvery, int bptt) {
-    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64);
-    static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0);
+      int steps, int evalEvery, int bptt, double lr) {
+    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64, 6e-3);
+    static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0, 3e-3);
   }
 
   @Option(names = "--embedding-size", description = "embedding size (default: 64 with --data, 32 for the built-in task)")
@@ -103,8 +103,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw, sgd or rmsprop (default: ${DEFAULT-VALUE})")
   String optimizer;
 
-  @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  double lr;
+  @Option(names = "--lr", description = "peak learning rate (default: 6e-3 with --data, 3e-3 for the built-in task)")
+  Double lr;
 
   @Option(names = "--min-lr", defaultValue = "1e-4", description = "final learning rate of the cosine (default: ${DEFAULT-VALUE})")
   double minLr;
@@ -223,6 +223,7 @@ final class TrainCommand implements Callable<Integer> {
     batchSize = batchSize != null ? batchSize : d.batchSize();
     evalEvery = evalEvery != null ? evalEvery : d.evalEvery();
     bptt = bptt != null ? bptt : d.bptt();
+    lr = lr != null ? lr : d.lr();
     if (batching != null && !resume && bptt == 0) {
       throw new IllegalArgumentException("--batching applies to a stream (--bptt N > 0); --bptt 0 trains line by line");
     }
