@@ -83,6 +83,16 @@ class WindowBatchingCliTest {
   }
 
   @Test
+  void helpDescribesBothModes() {
+    CliTest.Run h = run("train", "--help");
+    assertEquals(0, h.code(), h.err());
+    String help = h.out().replaceAll("\\s+", " ");
+    assertTrue(help.contains("--batching=<batching> for a stream (--bptt N > 0): windows = each step trains"), help);
+    assertTrue(help.contains("stream = --batch-size columns whose state carries from chunk to chunk"), help);
+    assertTrue(help.contains("(default: windows)"), help);
+  }
+
+  @Test
   void badValuesAreRefused() {
     assertOneLineError(run(train(tmp.resolve("bad1"), "--batching", "lines")),
         "--batching must be windows or stream, got 'lines'");
