@@ -8,11 +8,12 @@ text and the last 10% the held-out text. Three models are trained:
   (a) PyTorch 1.13, the plain recipe: random 65-character windows of the training text, zero initial state, GRU
       (embedding 64, hidden 256), batches of 32 x 64, Adam lr 2e-3, gradient-norm clip 1.0, 600 steps.
   (b) rnn4j with the same model size and token budget: `rnn4j train --data TRAIN --steps 600 --embedding-size 64
-      --hidden-size 256 --batch-size 32 --bptt 64` (every other option at its default).
-  (c) rnn4j with its defaults: `rnn4j train --data TRAIN`.
+      --hidden-size 256 --batch-size 32 --bptt 64` (every other option at its default: windows from a zero state,
+      Adam 6e-3 with warm-up and cosine, dropout by the passes over the text).
+  (c) rnn4j with its defaults: `rnn4j train --data TRAIN` (3000 steps).
 
-rnn4j holds out the last 5% of TRAIN for its own validation (best/ is chosen on it); the held-out 10% is never seen
-by either. Each rnn4j model (best/ of the run) is loaded into the same PyTorch module by parameter name, and every
+rnn4j holds out 5% of TRAIN's documents (paragraphs, drawn by the seed) for its own validation, scored as rnn4j
+trains: consecutive windows from a zero state (best/ is chosen on it); the held-out 10% is never seen by either. Each rnn4j model (best/ of the run) is loaded into the same PyTorch module by parameter name, and every
 model is scored by one function on the held-out text: mean cross-entropy per character (nats) (1) over consecutive
 64-character windows, each from a zero state, and (2) over the whole text in one pass with the state carried.
 Training tokens/s are measured in the same run, PyTorch and rnn4j one after the other (2 threads each, niced).

@@ -5,6 +5,8 @@ import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.Shuffle;
 import dev.rnn4j.data.StreamBatcher;
+import dev.rnn4j.data.StreamBatches;
+import dev.rnn4j.data.WindowBatcher;
 import dev.rnn4j.data.TokenFile;
 import dev.rnn4j.data.TokenSequences;
 import dev.rnn4j.data.TokenStream;
@@ -27,17 +29,31 @@ import java.util.Map;
  * The data of a training run, built either from the built-in addition task or from a UTF-8 text file. Everything is
  * derived from a small JSON description ({@link #source()}), stored in the checkpoint, so eval and resume rebuild
  * exactly the same sets. A text corpus is read from its memory-mapped token file, {@code tokens} (null for the
- * built-in task), which the owner of this object closes when the run ends.
+ * built-in task), which the owner of this object closes when the run ends. A stream trains either with the state
+ * carried ({@code trainStream} a {@link StreamBatcher}, validated by {@code validationStream}) or in independent
+ * windows ({@code trainStream} a {@link WindowBatcher}, validated on {@code validationText} as consecutive windows).
  */
 record RunData(
-    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatcher trainStream,
-    BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize,
-    Unknowns unknowns, TokenFile tokens) {
+    JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatches trainStream,
+    BpttBatcher validationStream, TokenStream validationText, AdditionTask task, List<AdditionTask.Problem> heldOut,
+    int batchSize, Unknowns unknowns, TokenFile tokens) {
 
   RunData(
-      JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatcher trainStream,
+      JsonObject source, Tokenizer tokenizer, LengthBatcher train, LengthBatcher validation, StreamBatches trainStream,
       BpttBatcher validationStream, AdditionTask task, List<AdditionTask.Problem> heldOut, int batchSize) {
-    this(source, tokenizer, train, validation, trainStream, validationStream, task, heldOut, batchSize, null, null);
+    this(source, tokenizer, train, validation, trainStream, validationStream, null, task, heldOut, batchSize, null,
+        null);
+  }
+
+  /** {@code --batching windows}: independent windows from a zero state, drawn at random offsets. */
+  static final String WINDOWS = "windows";
+
+  /** {@code --batching stream}: columns whose state carries from chunk to chunk. */
+  static final String STREAM = "stream";
+
+  /** How a source's stream is batched: {@link #WINDOWS} or {@link #STREAM} (a source from before the choice). */
+  static String batching(JsonObject source) {
+    return source.has("batching") ? source.get("batching").getAsString() : STREAM;
   }
 
   /** The built-in task: {@code trainProblems} random problems, {@code heldOut} others kept apart. */
@@ -52,16 +68,22 @@ record RunData(
   }
 
   /**
-   * {@code bptt} > 0: the file is one token stream trained with truncated BPTT over chunks of about that many steps,
-   * its documents shuffled and its chunks varied each epoch ({@code "stream_order": "shuffled"}; a source without that
-   * key, from before shuffling, keeps the same chunks every epoch).
+   * {@code bptt} > 0: the file is one token stream, batched as {@code batching} says: {@link #WINDOWS}, independent
+   * windows of {@code bptt} steps from a zero state, or {@link #STREAM}, truncated BPTT over chunks of about that many
+   * steps, its documents shuffled and its chunks varied each epoch ({@code "stream_order": "shuffled"}; a source
+   * without that key, from before shuffling, keeps the same chunks every epoch). Either way the validation documents
+   * are sampled from the whole file.
    */
-  static JsonObject textSource(
-      Path file, JsonObject fingerprint, String tokenizer, int maxLen, int bptt, double valFraction, long seed) {
+  static JsonObject textSource(Path file, JsonObject fingerprint, String tokenizer, int maxLen, int bptt,
+      String batching, double valFraction, long seed) {
     JsonObject s = new JsonObject();
     s.add("data", fingerprint);
     s.addProperty("bptt", bptt);
     if (bptt > 0) {
+      if (!batching.equals(WINDOWS) && !batching.equals(STREAM)) {
+        throw new IllegalArgumentException("--batching must be windows or stream, got '" + batching + "'");
+      }
+      s.addProperty("batching", batching);
       s.addProperty("stream_order", "shuffled");
     }
     s.addProperty("kind", "text");
@@ -175,14 +197,15 @@ record RunData(
       long n = ids.length();
       long nVal = Math.round(n * valFraction);
       long nTrain = n - nVal;
-      if (nTrain < 2L * batchSize) {
+      boolean windows = batching(source).equals(WINDOWS);
+      if (!windows && nTrain < 2L * batchSize) {
         throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
             + batchSize + " BPTT columns (needs at least " + 2 * batchSize + " for training)");
       }
       TokenStream trainIds = ids.slice(0, nTrain);
       TokenStream valIds = ids.slice(nTrain, n);
       boolean shuffled = source.has("stream_order") && source.get("stream_order").getAsString().equals("shuffled");
-      StreamBatcher train;
+      StreamBatches train;
       int valColumns;
       if (shuffled) {
         long[] docs = StreamBatcher.documentStarts(ids, singleId(tok, "\n"), singleId(tok, "\r"), bptt);
@@ -194,6 +217,16 @@ record RunData(
           valIds = split.validation();
         } else if (docs.length > 1) { // too few to sample: the last tokens validate, the documents before them train
           trainDocs = java.util.Arrays.stream(docs).filter(d -> d < nTrain).toArray();
+        }
+        if (windows) {
+          if (trainIds.length() < bptt + 1L) {
+            throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for windows of "
+                + "--bptt " + bptt + " (needs at least " + (bptt + 1L) + " for training); lower --bptt, or train line "
+                + "by line with --bptt 0");
+          }
+          TokenStream val = valIds.length() >= 2 ? valIds : null;
+          return new RunData(source, tok, null, null, new WindowBatcher(trainIds, batchSize, bptt), null, val, null,
+              null, batchSize, unknowns, tokens);
         }
         if (trainIds.length() < 2L * batchSize + bptt) {
           throw new IllegalArgumentException("the corpus " + file + " has " + n + " tokens, too few for "
@@ -208,7 +241,7 @@ record RunData(
       }
       BpttBatcher val = valIds.length() >= 2L * valColumns && valIds.length() >= 2
           ? new BpttBatcher(valIds, valColumns, bptt) : null;
-      return new RunData(source, tok, null, null, train, val, null, null, batchSize, unknowns, tokens);
+      return new RunData(source, tok, null, null, train, val, null, null, null, batchSize, unknowns, tokens);
     }
     TokenSequences seqs = tokens.sequences();
     if (seqs.size() == 0) {
@@ -217,7 +250,7 @@ record RunData(
     int[][] split = Shuffle.indexArrays(seqs.size(), valFraction, new Generator(seed + 3));
     LengthBatcher val = split[1].length == 0 ? null : new LengthBatcher(seqs.subset(split[1]), batchSize);
     return new RunData(source, tok, new LengthBatcher(seqs.subset(split[0]), batchSize), val, null, null, null, null,
-        batchSize, unknowns, tokens);
+        null, batchSize, unknowns, tokens);
   }
 
   /**
@@ -272,12 +305,17 @@ record RunData(
     }
     String file = source.get("file").getAsString();
     String vocab = "vocabulary " + tokenizer.vocabulary().size();
-    return trainStream != null
-        ? file + " (one stream, " + (trainStream.varies() ? "about " : "") + trainStream.chunksPerEpoch()
-            + " chunks of " + (trainStream.varies() ? "about " : "") + source.get("bptt").getAsInt() + " steps x "
-            + trainStream.batchSize() + " columns per epoch" + (trainStream.varies() ? ", "
-            + trainStream.numDocuments() + " documents shuffled each epoch" : "") + ", " + vocab + ")"
-        : file + " (" + train.numSequences() + " sequences, " + vocab + ")";
+    if (trainStream instanceof WindowBatcher w) {
+      return file + " (one stream of " + w.numStarts() + " window starts, " + w.batchSize() + " windows of "
+          + w.bptt() + " steps per batch, each from a zero state, " + w.chunksPerEpoch() + " batches per epoch, "
+          + vocab + ")";
+    }
+    if (trainStream instanceof StreamBatcher s) {
+      return file + " (one stream, " + (s.varies() ? "about " : "") + s.chunksPerEpoch() + " chunks of "
+          + (s.varies() ? "about " : "") + s.bptt() + " steps x " + s.batchSize() + " columns per epoch"
+          + (s.varies() ? ", " + s.numDocuments() + " documents shuffled each epoch" : "") + ", " + vocab + ")";
+    }
+    return file + " (" + train.numSequences() + " sequences, " + vocab + ")";
   }
 
   /** Task accuracy on the held-out problems (at most {@code limit} of them), or null for text data. */

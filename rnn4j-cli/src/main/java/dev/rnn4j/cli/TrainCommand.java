@@ -59,9 +59,9 @@ final class TrainCommand implements Callable<Integer> {
    * text ones were chosen by measurement (BENCHMARKS.md, "Language models on real text").
    */
   record Defaults(int embeddingSize, int hiddenSize, double dropout, double embeddingDropout, int batchSize,
-      int steps, int evalEvery, int bptt) {
-    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64);
-    static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0);
+      int steps, int evalEvery, int bptt, double lr) {
+    static final Defaults TEXT = new Defaults(64, 256, 0.5, 0.1, 32, 3000, 200, 64, 6e-3);
+    static final Defaults TASK = new Defaults(32, 256, 0, 0, 128, 2000, 250, 0, 3e-3);
   }
 
   @Option(names = "--embedding-size", description = "embedding size (default: 64 with --data, 32 for the built-in task)")
@@ -74,11 +74,13 @@ final class TrainCommand implements Callable<Integer> {
   int layers;
 
   @Option(names = "--dropout", description = "dropout in [0, 1) between recurrent layers and on the last one's output, "
-      + "before the decoder (default: 0.5 with --data, 0 for the built-in task)")
+      + "before the decoder (default with --data: 0.5 when the run reads its training text at least "
+      + TextDropout.MIN_PASSES + " times, else 0; 0 for the built-in task)")
   Double dropout;
 
-  @Option(names = "--embedding-dropout", description = "dropout in [0, 1) on the embedding output (default: 0.1 with "
-      + "--data, 0 for the built-in task)")
+  @Option(names = "--embedding-dropout", description = "dropout in [0, 1) on the embedding output (default with "
+      + "--data: 0.1 when the run reads its training text at least " + TextDropout.MIN_PASSES + " times, else 0; 0 "
+      + "for the built-in task)")
   Double embeddingDropout;
 
   @Option(names = "--tie-weights", description = "the decoder uses the embedding's weight (needs --embedding-size equal "
@@ -101,8 +103,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw, sgd or rmsprop (default: ${DEFAULT-VALUE})")
   String optimizer;
 
-  @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  double lr;
+  @Option(names = "--lr", description = "peak learning rate (default: 6e-3 with --data, 3e-3 for the built-in task)")
+  Double lr;
 
   @Option(names = "--min-lr", defaultValue = "1e-4", description = "final learning rate of the cosine (default: ${DEFAULT-VALUE})")
   double minLr;
@@ -140,10 +142,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-len", defaultValue = "256", description = "longest training sequence in tokens, for --data")
   int maxLen;
 
-  @Option(names = "--bptt", description = "for --data: train on the file as one stream with truncated BPTT over chunks "
-      + "of about this many steps (--batch-size columns; blank-line-separated documents shuffled, start and chunk "
-      + "lengths varied each epoch), 0 = one sequence per line, shuffled each epoch (default: 64)")
+  @Option(names = "--bptt", description = "for --data: train on the file as one stream, in windows of this many steps "
+      + "(see --batching; with --batching stream, truncated BPTT over --batch-size columns in chunks of about this "
+      + "many steps, blank-line-separated documents shuffled, start and chunk lengths varied each epoch), 0 = one "
+      + "sequence per line, shuffled each epoch (default: 64)")
   Integer bptt;
+
+  @Option(names = "--batching", description = "for a stream (--bptt N > 0): windows = each step trains --batch-size "
+      + "windows of N steps at random places in the text, each from a zero state, and validates on consecutive windows "
+      + "the same way; stream = --batch-size columns whose state carries from chunk to chunk, validated with the state "
+      + "carried (default: windows)")
+  String batching;
 
   @Option(names = "--digits", defaultValue = "3", description = "operand digits of the built-in task (default: ${DEFAULT-VALUE})")
   int digits;
@@ -198,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Options fixed by the checkpoint: a different value on --resume is refused by name. */
   private static final List<String> FIXED = List.of("--model", "--embedding-size", "--hidden-size", "--layers",
-      "--dropout", "--embedding-dropout", "--tie-weights", "--proj-size", "--tokenizer", "--max-len", "--bptt", "--digits", "--train-problems", "--held-out",
+      "--dropout", "--embedding-dropout", "--tie-weights", "--proj-size", "--tokenizer", "--max-len", "--bptt", "--batching", "--digits", "--train-problems", "--held-out",
       "--batch-size", "--optimizer", "--schedule", "--warmup", "--weight-decay", "--seed");
 
   @Override
@@ -207,11 +216,21 @@ final class TrainCommand implements Callable<Integer> {
     Defaults d = data != null ? Defaults.TEXT : Defaults.TASK;
     embeddingSize = embeddingSize != null ? embeddingSize : d.embeddingSize();
     hiddenSize = hiddenSize != null ? hiddenSize : d.hiddenSize();
+    dropoutGiven = dropout != null;
+    embeddingDropoutGiven = embeddingDropout != null;
     dropout = dropout != null ? dropout : d.dropout();
     embeddingDropout = embeddingDropout != null ? embeddingDropout : d.embeddingDropout();
     batchSize = batchSize != null ? batchSize : d.batchSize();
     evalEvery = evalEvery != null ? evalEvery : d.evalEvery();
     bptt = bptt != null ? bptt : d.bptt();
+    lr = lr != null ? lr : d.lr();
+    if (batching != null && !resume && bptt == 0) {
+      throw new IllegalArgumentException("--batching applies to a stream (--bptt N > 0); --bptt 0 trains line by line");
+    }
+    batching = batching != null ? batching.toLowerCase(java.util.Locale.ROOT) : RunData.WINDOWS;
+    if (!batching.equals(RunData.WINDOWS) && !batching.equals(RunData.STREAM)) {
+      throw new IllegalArgumentException("--batching must be windows or stream, got '" + batching + "'");
+    }
     defaultSteps = d.steps();
     checkRanges();
     if (threads == null) {
@@ -300,6 +319,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private TokenFile mapped; // the run's token file while it trains
+  private boolean dropoutGiven; // --dropout on the command line (else its default may depend on the run's passes)
+  private boolean embeddingDropoutGiven;
   private int defaultSteps; // --steps when neither --steps nor --epochs is given
 
   private int train(PrintWriter o) throws IOException {
@@ -346,13 +367,18 @@ final class TrainCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--max-len must be at least 1, got " + maxLen);
         }
         TokenCache c = TokenCache.forNewRun(data, tokenizer, bptt > 0 ? 0 : maxLen, out, !noProgress, o);
-        JsonObject source = RunData.textSource(data, c.fingerprint(), tokenizer, maxLen, bptt, 0.05, seed);
+        JsonObject source = RunData.textSource(data, c.fingerprint(), tokenizer, maxLen, bptt, batching, 0.05, seed);
         mapped = c.tokens();
         rd = RunData.fromTokens(source, c.tokenizer(), c.tokens(), null, batchSize);
       }
+      int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : defaultSteps;
+      if (rd.trainStream() != null) { // a text stream: dropout by how many times the run reads the text
+        double passes = (double) n / rd.trainStream().chunksPerEpoch();
+        dropout = dropoutGiven ? dropout : TextDropout.dropout(passes);
+        embeddingDropout = embeddingDropoutGiven ? embeddingDropout : TextDropout.embeddingDropout(passes);
+      }
       mc = new LanguageModelConfig(modelType, rd.tokenizer().vocabulary().size(), embeddingSize, hiddenSize, layers,
           dropout, projSize, embeddingDropout, tieWeights);
-      int n = steps != null ? steps : epochs != null ? epochSteps(rd, epochs) : defaultSteps;
       tc = new TrainConfig(n, batchSize, optimizer, lr, weightDecay, schedule, warmup, minLr, clip, evalEvery,
           checkpointEvery, seed);
     }
@@ -362,8 +388,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     Generator modelGen = new Generator(tc.seed());
     LanguageModel model = new LanguageModel(mc, modelGen);
-    Trainer trainer = rd.trainStream() != null
-        ? new Trainer(model, modelGen, rd.trainStream(), rd.validationStream(), tc, rd.tokenizer(), out, rd.source())
+    Trainer trainer = rd.trainStream() instanceof dev.rnn4j.data.WindowBatcher w
+        ? new Trainer(model, modelGen, w, rd.validationText(), tc, rd.tokenizer(), out, rd.source())
+        : rd.trainStream() instanceof dev.rnn4j.data.StreamBatcher sb
+        ? new Trainer(model, modelGen, sb, rd.validationStream(), tc, rd.tokenizer(), out, rd.source())
         : new Trainer(model, modelGen, rd.train(), rd.validation(), tc, rd.tokenizer(), out, rd.evaluator(500),
             rd.source());
     if (resumed != null) {
@@ -520,7 +548,11 @@ final class TrainCommand implements Callable<Integer> {
     if (text) {
       was.put("--tokenizer", source.get("tokenizer").getAsString());
       was.put("--max-len", source.get("max_len").getAsInt());
-      was.put("--bptt", source.has("bptt") ? source.get("bptt").getAsInt() : 0);
+      int savedBptt = source.has("bptt") ? source.get("bptt").getAsInt() : 0;
+      was.put("--bptt", savedBptt);
+      if (savedBptt > 0) {
+        was.put("--batching", RunData.batching(source));
+      }
     } else {
       was.put("--digits", source.get("digits").getAsInt());
       was.put("--train-problems", source.get("train_problems").getAsInt());
@@ -590,6 +622,26 @@ final class TrainCommand implements Callable<Integer> {
 
   private static String fmt(double v) {
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  /**
+   * The dropout defaults of a text stream, by how many times the run reads its training text ({@code passes}: steps
+   * over batches per epoch): a run that reads it fewer than {@link #MIN_PASSES} times has nothing to gain from dropout
+   * and learns more slowly with it; one that reads it more overfits without it (BENCHMARKS.md, "Language models on
+   * real text").
+   */
+  static final class TextDropout {
+    static final int MIN_PASSES = 8;
+
+    private TextDropout() {}
+
+    static double dropout(double passes) {
+      return passes >= MIN_PASSES ? Defaults.TEXT.dropout() : 0;
+    }
+
+    static double embeddingDropout(double passes) {
+      return passes >= MIN_PASSES ? Defaults.TEXT.embeddingDropout() : 0;
+    }
   }
 
   private static int checkBptt(int n) {

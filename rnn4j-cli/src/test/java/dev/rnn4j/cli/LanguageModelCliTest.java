@@ -29,6 +29,7 @@ class LanguageModelCliTest {
   static Path corpus;
   static Path run;
   static final String[] SMALL = {"--hidden-size", "8", "--embedding-size", "8", "--batch-size", "4", "--bptt", "8",
+      "--batching", "stream",
       "--warmup", "2", "--no-progress", "--threads", "1", "--samples", "0"};
 
   private static String[] args(String[] head, String... tail) {
@@ -154,7 +155,7 @@ class LanguageModelCliTest {
     assertOneLineError(run(concat(head, "--early-stop", "2", "--eval-every", "0")), "--early-stop needs validations");
     assertOneLineError(run(concat(head, "--tie-weights", "--embedding-size", "16", "--hidden-size", "32")),
         "tied weights need the embedding size to equal the decoder's input size (hidden size 32), got embedding size 16");
-    assertOneLineError(run(concat(head, "--batch-size", "4000")), "too few for 4000 BPTT columns");
+    assertOneLineError(run(concat(head, "--batch-size", "4000", "--batching", "stream")), "too few for 4000 BPTT columns");
     assertOneLineError(run("eval", "--checkpoint", run.toString(), "--data", corpus.toString(), "--bptt", "-1"),
         "--bptt must be in [0, 1000000]");
     assertOneLineError(run("eval", "--checkpoint", run.toString(), "--bptt", "8"), "--bptt scores a text file");

@@ -145,7 +145,7 @@ class TrainFaultsTest {
     assertOneLineError(run(small(out, "--resume", "--tokenizer", "word")), "--tokenizer cannot change");
     CliTest.Run r = run(small(out, "--resume", "--steps", "7", "--lr", "0.01", "--eval-every", "3"));
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("resume: changed steps 4 -> 7, lr 0.003 -> 0.01, eval-every 200 -> 3"), r.out());
+    assertTrue(r.out().contains("resume: changed steps 4 -> 7, lr 0.006 -> 0.01, eval-every 200 -> 3"), r.out());
     assertEquals(7, checkpointStep(out));
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertEquals(7, lines.stream().filter(l -> l.contains("\"loss\"")).count(), "one line per step: " + lines);

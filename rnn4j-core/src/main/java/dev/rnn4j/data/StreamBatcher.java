@@ -24,7 +24,7 @@ import java.util.List;
  * trainer that stores that state and the chunk index resumes exactly. {@link #fixed} gives the old behaviour (one
  * document, no offset, every chunk {@code bptt} long, no draw at all), equal to {@link BpttBatcher}'s chunks.
  */
-public final class StreamBatcher {
+public final class StreamBatcher implements StreamBatches {
   /** One epoch's chunks, planned whole; column {@code b} of chunk {@code i+1} continues that of chunk {@code i}. */
   public interface Epoch {
     /** Chunks in this epoch. */
@@ -173,11 +173,13 @@ public final class StreamBatcher {
   }
 
   /** Columns, {@code B}. */
+  @Override
   public int batchSize() {
     return batchSize;
   }
 
   /** The mean chunk length asked for. */
+  @Override
   public int bptt() {
     return bptt;
   }
@@ -187,18 +189,26 @@ public final class StreamBatcher {
     return docStarts.length - 1;
   }
 
+  /** Always true: column {@code b} of a chunk continues that of the chunk before. */
+  @Override
+  public boolean carriesState() {
+    return true;
+  }
+
   /** Whether epochs vary ({@link #shuffled}) or repeat ({@link #fixed}). */
   public boolean varies() {
     return vary;
   }
 
   /** About how many chunks an epoch has (exact for {@link #fixed}): what {@code --epochs} converts to steps with. */
+  @Override
   public int chunksPerEpoch() {
     long column = stream.length() / batchSize;
     return (int) Math.max(1, (column - 1 + bptt - 1) / bptt);
   }
 
   /** Plans the next epoch, drawing from {@code gen} (nothing is drawn for {@link #fixed}). */
+  @Override
   public Epoch epoch(Generator gen) {
     if (!vary) {
       return plan(stream, 0, null);

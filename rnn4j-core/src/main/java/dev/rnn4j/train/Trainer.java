@@ -7,6 +7,9 @@ import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.LengthBatcher;
 import dev.rnn4j.data.SequenceBatch;
 import dev.rnn4j.data.StreamBatcher;
+import dev.rnn4j.data.StreamBatches;
+import dev.rnn4j.data.TokenStream;
+import dev.rnn4j.data.WindowBatcher;
 import dev.rnn4j.data.Tokenizer;
 import dev.rnn4j.data.Vocabulary;
 import dev.rnn4j.io.Checkpoint;
@@ -147,9 +150,10 @@ public final class Trainer {
   private final Generator dataGen;
   private final LengthBatcher train; // sequences mode, or null
   private final LengthBatcher validation; // may be null
-  private final StreamBatcher stream; // stream mode (truncated BPTT), or null
+  private final StreamBatches stream; // stream mode (truncated BPTT or windows), or null
   private StreamBatcher.Epoch streamEpoch; // the current epoch's chunks
   private final BpttBatcher validationStream; // may be null
+  private final StreamBatcher.Epoch validationWindows; // window mode's validation, may be null
   private LanguageModel.State carried; // stream mode: the detached state handed from one chunk to the next
   private final TrainConfig cfg;
   private final Tokenizer tokenizer;
@@ -176,7 +180,7 @@ public final class Trainer {
   public Trainer(
       LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, TrainConfig cfg,
       Tokenizer tokenizer, Path outDir, Evaluator evaluator, JsonObject extraState) {
-    this(model, modelGen, train, validation, null, null, cfg, tokenizer, outDir, evaluator, extraState);
+    this(model, modelGen, train, validation, null, null, null, cfg, tokenizer, outDir, evaluator, extraState);
   }
 
   /**
@@ -198,15 +202,29 @@ public final class Trainer {
   public Trainer(
       LanguageModel model, Generator modelGen, StreamBatcher train, BpttBatcher validation, TrainConfig cfg,
       Tokenizer tokenizer, Path outDir, JsonObject extraState) {
-    this(model, modelGen, null, null, train, validation, cfg, tokenizer, outDir, null, extraState);
+    this(model, modelGen, null, null, train, validation, null, cfg, tokenizer, outDir, null, extraState);
+  }
+
+  /**
+   * Window mode: each step trains on {@code train}'s next batch of independent windows, each from a zero state (no
+   * state is carried between steps). Validation scores {@code validation} (null: none) as consecutive windows of the
+   * same length from a zero state ({@link WindowBatcher#consecutive}), as the training sees text.
+   */
+  public Trainer(
+      LanguageModel model, Generator modelGen, WindowBatcher train, TokenStream validation, TrainConfig cfg,
+      Tokenizer tokenizer, Path outDir, JsonObject extraState) {
+    this(model, modelGen, null, null, train, null,
+        validation == null ? null : WindowBatcher.consecutive(validation, train.batchSize(), train.bptt()), cfg,
+        tokenizer, outDir, null, extraState);
   }
 
   private Trainer(
-      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, StreamBatcher stream,
-      BpttBatcher validationStream, TrainConfig cfg, Tokenizer tokenizer, Path outDir, Evaluator evaluator,
-      JsonObject extraState) {
+      LanguageModel model, Generator modelGen, LengthBatcher train, LengthBatcher validation, StreamBatches stream,
+      BpttBatcher validationStream, StreamBatcher.Epoch validationWindows, TrainConfig cfg, Tokenizer tokenizer,
+      Path outDir, Evaluator evaluator, JsonObject extraState) {
     this.stream = stream;
     this.validationStream = validationStream;
+    this.validationWindows = validationWindows;
     this.model = model;
     this.modelGen = modelGen;
     this.dataGen = new Generator(cfg.seed() ^ 0x5DEECE66DL);
@@ -296,7 +314,8 @@ public final class Trainer {
           }
           BpttBatcher.Chunk c = streamEpoch.chunk(batchInEpoch++);
           LanguageModel.PackedOutput out = model.forwardFull(c.inputs(), carried); // rows time-major, as targets
-          carried = out.state().detach(); // truncate: no gradient flows into the previous chunk
+          // truncate: no gradient flows into the previous chunk; windows start from zeros (carried stays null)
+          carried = stream.carriesState() ? out.state().detach() : null;
           logits = out.logits();
           targets = c.targets().reshape(c.targets().numel());
           numTokens = targets.numel();
@@ -471,8 +490,9 @@ public final class Trainer {
     Map<String, Double> m = new LinkedHashMap<>();
     model.eval();
     try (GradMode g = GradMode.disable()) {
-      if (validation != null || validationStream != null) {
-        double[] lossTokens = validation != null ? validationLoss(model, validation) : streamLoss(model, validationStream);
+      if (validation != null || validationStream != null || validationWindows != null) {
+        double[] lossTokens = validation != null ? validationLoss(model, validation)
+            : validationStream != null ? streamLoss(model, validationStream) : windowLoss(model, validationWindows);
         m.put("val_loss", lossTokens[0]);
         m.put("val_ppl", Math.exp(lossTokens[0]));
       }
@@ -513,6 +533,25 @@ public final class Trainer {
         state = out.state();
         Tensor t = c.targets().reshape(c.targets().numel());
         total += Losses.crossEntropy(out.logits(), t, Vocabulary.PAD_ID, Reduction.SUM, 0).item();
+        tokens += t.numel();
+      }
+    }
+    return new double[] {total / Math.max(1, tokens), tokens};
+  }
+
+  /**
+   * Mean loss per token over every chunk of {@code windows} (e.g. {@link WindowBatcher#consecutive}), each from a zero
+   * state, and the token count.
+   */
+  public static double[] windowLoss(LanguageModel model, StreamBatcher.Epoch windows) {
+    double total = 0;
+    long tokens = 0;
+    try (GradMode g = GradMode.disable()) {
+      for (int i = 0; i < windows.numChunks(); i++) {
+        BpttBatcher.Chunk c = windows.chunk(i);
+        Tensor t = c.targets().reshape(c.targets().numel());
+        total += Losses.crossEntropy(model.forwardFull(c.inputs(), null).logits(), t, Vocabulary.PAD_ID,
+            Reduction.SUM, 0).item();
         tokens += t.numel();
       }
     }

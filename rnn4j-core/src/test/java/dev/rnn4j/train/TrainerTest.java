@@ -8,6 +8,11 @@ import dev.rnn4j.data.BpttBatcher;
 import dev.rnn4j.data.CharTokenizer;
 import dev.rnn4j.data.StreamBatcher;
 import dev.rnn4j.data.TokenStream;
+import dev.rnn4j.data.WindowBatcher;
+import dev.rnn4j.loss.Losses;
+import dev.rnn4j.loss.Reduction;
+import dev.rnn4j.data.Vocabulary;
+import dev.rnn4j.autograd.GradMode;
 import dev.rnn4j.io.Checkpoint;
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
@@ -87,6 +92,127 @@ class TrainerTest {
         new LanguageModelConfig("gru", tok.vocabulary().size(), 8, 16, 1, 0.2, 0, 0.1, false), modelGen);
     TrainConfig tc = new TrainConfig(steps, 4, "adam", 1e-2, 0, "cosine", 3, 1e-4, 1.0, evalEvery, 0, 4);
     return new Trainer(m, modelGen, sb, val, tc, tok, out, null);
+  }
+
+  private static final long DATA_SEED_MIX = 0x5DEECE66DL; // the trainer's data generator: seed ^ this
+
+  private Trainer windowTrainer(int steps, int evalEvery, double dropout, Path out) {
+    String text = PARAGRAPHS.repeat(12);
+    CharTokenizer tok = CharTokenizer.fit(text);
+    WindowBatcher wb = new WindowBatcher(TokenStream.of(tok.encode(text)), 4, 8);
+    Generator modelGen = new Generator(5);
+    LanguageModel m = new LanguageModel(
+        new LanguageModelConfig("gru", tok.vocabulary().size(), 8, 16, 1, dropout, 0, dropout / 2, false), modelGen);
+    TrainConfig tc = new TrainConfig(steps, 4, "adam", 1e-2, 0, "cosine", 3, 1e-4, 1.0, evalEvery, 0, 4);
+    return new Trainer(m, modelGen, wb, TokenStream.of(tok.encode(VALIDATION)), tc, tok, out, null);
+  }
+
+  @Test
+  void windowModeTrainsEveryStepFromAZeroStateOnTheSeededWindows() throws IOException {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
+      Trainer t = windowTrainer(40, 0, 0, tmp.resolve("w"));
+      String text = PARAGRAPHS.repeat(12);
+      CharTokenizer tok = CharTokenizer.fit(text);
+      WindowBatcher wb = new WindowBatcher(TokenStream.of(tok.encode(text)), 4, 8);
+      Generator data = new Generator(4 ^ DATA_SEED_MIX); // the run's seed is 4
+      StreamBatcher.Epoch epoch = null;
+      List<Double> losses = new ArrayList<>();
+      Trainer.Listener l = new Trainer.Listener() {
+        @Override
+        public void onStep(Trainer.StepInfo info) {
+          losses.add(info.loss());
+        }
+      };
+      LanguageModel model = modelOf(t);
+      for (int step = 0; step < 40; step++) { // 38 batches an epoch: the run crosses an epoch boundary
+        if (step % wb.chunksPerEpoch() == 0) {
+          epoch = wb.epoch(data);
+        }
+        BpttBatcher.Chunk c = epoch.chunk(step % wb.chunksPerEpoch());
+        double expected;
+        try (GradMode g = GradMode.disable()) { // this step's batch from zeros, with the weights before the step
+          expected = Losses.crossEntropy(model.forwardFull(c.inputs(), null).logits(),
+              c.targets().reshape(c.targets().numel()), Vocabulary.PAD_ID, Reduction.MEAN, 0).item();
+        }
+        t.run(step + 1, l);
+        // equal up to the rounding of the graph-building kernels; a carried state would move it by far more
+        assertEquals(expected, losses.get(step), 1e-6 * expected, "step " + (step + 1) + " trains its windows from a zero state");
+      }
+      JsonObject state = Checkpoint.read(tmp.resolve("w").resolve("checkpoint")).trainerState();
+      assertTrue(!state.has("carried_h"), "no state is carried into the next step");
+    }
+  }
+
+  private static LanguageModel modelOf(Trainer t) {
+    try {
+      var f = Trainer.class.getDeclaredField("model");
+      f.setAccessible(true);
+      return (LanguageModel) f.get(t);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void windowModeValidatesOnConsecutiveWindowsFromAZeroState() throws IOException {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
+      Trainer t = windowTrainer(20, 0, 0.2, tmp.resolve("v"));
+      t.run(20, null);
+      LanguageModel model = modelOf(t);
+      CharTokenizer tok = CharTokenizer.fit(PARAGRAPHS.repeat(12));
+      int[] val = tok.encode(VALIDATION);
+      double total = 0;
+      int windows = (val.length - 1) / 8;
+      model.eval();
+      try (GradMode g = GradMode.disable()) { // each window alone, as a [8, 1] batch from zeros
+        for (int k = 0; k < windows; k++) {
+          long[] in = new long[8];
+          long[] tg = new long[8];
+          for (int i = 0; i < 8; i++) {
+            in[i] = val[k * 8 + i];
+            tg[i] = val[k * 8 + i + 1];
+          }
+          total += Losses.crossEntropy(model.forwardFull(Tensor.ofLongs(in, 8, 1), null).logits(), Tensor.ofLongs(tg, 8),
+              Vocabulary.PAD_ID, Reduction.SUM, 0).item();
+        }
+      }
+      model.train();
+      double expected = total / (windows * 8L);
+      double got = t.evaluate().get("val_loss");
+      assertEquals(expected, got, 1e-5 * expected, "val_loss is the mean over consecutive windows from zeros");
+      model.eval();
+      double[] direct = Trainer.windowLoss(model, WindowBatcher.consecutive(TokenStream.of(val), 4, 8));
+      model.train();
+      assertEquals(windows * 8L, (long) direct[1]);
+      assertEquals(got, direct[0], 0.0);
+      List<String> evals = Files.readAllLines(tmp.resolve("v").resolve("metrics.jsonl")).stream()
+          .filter(x -> x.contains("val_loss")).toList();
+      assertEquals(1, evals.size(), "validated once, at the end");
+      assertTrue(Files.isDirectory(tmp.resolve("v").resolve("best")), "best/ is chosen on the window score");
+    }
+  }
+
+  @Test
+  void windowModeResumesExactlyAcrossEpochs() throws IOException {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
+      Trainer whole = windowTrainer(80, 5, 0.2, tmp.resolve("wu"));
+      whole.run(80, null); // 38 batches an epoch: the run crosses two epoch boundaries
+      for (int stopAt : new int[] {17, 38, 60}) { // inside the first epoch, at its end, inside a later one
+        Path dir = tmp.resolve("wr" + stopAt);
+        windowTrainer(80, 5, 0.2, dir).run(stopAt, null);
+        Trainer b = windowTrainer(80, 5, 0.2, dir);
+        b.resume(Checkpoint.read(dir.resolve("checkpoint")));
+        b.run(80, null);
+        Map<String, Tensor> x = Checkpoint.read(tmp.resolve("wu").resolve("checkpoint")).model();
+        Map<String, Tensor> y = Checkpoint.read(dir.resolve("checkpoint")).model();
+        for (String k : x.keySet()) {
+          assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming at step " + stopAt);
+        }
+        assertEquals(Files.readString(tmp.resolve("wu").resolve("metrics.jsonl")),
+            Files.readString(dir.resolve("metrics.jsonl")), "the same steps, losses and validations");
+        assertEquals(whole.bestStep(), b.bestStep());
+      }
+    }
   }
 
   @Test
