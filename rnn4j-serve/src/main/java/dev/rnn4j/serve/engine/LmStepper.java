@@ -2,7 +2,9 @@ package dev.rnn4j.serve.engine;
 
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
+import dev.rnn4j.nn.rnn.GateKernels;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.kernel.ScalarKernels;
 import dev.rnn4j.util.ThreadTeam;
 import java.util.Map;
 
@@ -136,6 +138,7 @@ public final class LmStepper {
     final float[] cellOut; // (R, H): o * tanh(c) before the projection
     final float[] x; // (R, E): gathered embeddings when there is no input table
     final float[] logits; // (R, V)
+    final float[] act, hgN; // (R, 3H), (R, H): the GRU gate kernel's activations, GRU only
 
     Rows(int capacity) {
       this.capacity = capacity;
@@ -146,6 +149,8 @@ public final class LmStepper {
       cellOut = wHr[0] != null ? new float[capacity * h] : null;
       x = inputTable == null ? new float[capacity * e] : null;
       logits = new float[capacity * v];
+      act = cell == Cell.GRU ? new float[capacity * g * h] : null;
+      hgN = cell == Cell.GRU ? new float[capacity * h] : null;
     }
 
     /** Row count these buffers hold. */
@@ -283,19 +288,12 @@ public final class LmStepper {
     int ghOff = r * g * h;
     float[] hl = rows.hs[l];
     switch (cell) {
-      case GRU -> {
-        int ho = r * o;
-        for (int j = 0; j < h; j++) {
-          float rg = sigmoid(gi[giOff + j] + gh[ghOff + j]);
-          float z = sigmoid(gi[giOff + h + j] + gh[ghOff + h + j]);
-          float n = (float) Math.tanh(gi[giOff + 2 * h + j] + rg * gh[ghOff + 2 * h + j]);
-          hl[ho + j] = (1f - z) * n + z * hl[ho + j];
-        }
-      }
+      case GRU -> // rnn4j's own GRU gate kernel (lanewise exp/tanh/sigmoid): the same code and offsets for every row
+          GateKernels.gruForward(r, r + 1, h, gi, giOff - r * g * h, gh, hl, rows.act, 0, rows.hgN, 0);
       case RNN -> {
         int ho = r * o;
         for (int j = 0; j < h; j++) {
-          hl[ho + j] = (float) Math.tanh(gi[giOff + j] + gh[ghOff + j]);
+          hl[ho + j] = tanh(gi[giOff + j] + gh[ghOff + j]);
         }
       }
       case LSTM -> {
@@ -307,18 +305,24 @@ public final class LmStepper {
         for (int j = 0; j < h; j++) {
           float i = sigmoid(gi[giOff + j] + gh[ghOff + j]);
           float f = sigmoid(gi[giOff + h + j] + gh[ghOff + h + j]);
-          float gg = (float) Math.tanh(gi[giOff + 2 * h + j] + gh[ghOff + 2 * h + j]);
+          float gg = tanh(gi[giOff + 2 * h + j] + gh[ghOff + 2 * h + j]);
           float og = sigmoid(gi[giOff + 3 * h + j] + gh[ghOff + 3 * h + j]);
           float c = f * cl[co + j] + i * gg;
           cl[co + j] = c;
-          dst[dOff + j] = og * (float) Math.tanh(c);
+          dst[dOff + j] = og * tanh(c);
         }
       }
       default -> throw new IllegalStateException("unknown cell " + cell);
     }
   }
 
+  /** rnn4j's scalar sigmoid (the intrinsic {@link Math#exp}, stable at both tails), as its models compute it. */
   private static float sigmoid(float x) {
-    return (float) (1.0 / (1.0 + Math.exp(-x)));
+    return ScalarKernels.sigmoid(x);
+  }
+
+  /** rnn4j's scalar tanh ({@link Math#tanh} is not intrinsified and made up most of a large batch's step). */
+  private static float tanh(float x) {
+    return ScalarKernels.tanh(x);
   }
 }
