@@ -22,29 +22,40 @@ import dev.rnn4j.runtime.RuntimeSettings;
 abstract class RowKernels {
   /**
    * A weight {@code wt (k, m)} (row {@code i} holds input {@code i}'s weight for every output) cut into column blocks:
-   * block {@code b} covers columns {@code [start[b], start[b + 1])} and is stored row-major, {@code (k, width)}, at
-   * offset {@code start[b] * k} of {@link #data}.
+   * block {@code b} covers columns {@code [start[b], start[b + 1])} and is stored row-major at {@code offset[b]} of
+   * {@link #data}, {@code stride[b]} floats per input (at least its width; the padding is zero).
    */
   static final class Packed {
     final float[] data;
     final int m, k;
-    final int[] start;
+    final int[] start, offset, stride;
 
-    Packed(float[] wt, int m, int k, int[] start) {
-      if (wt.length != m * k || start[0] != 0 || start[start.length - 1] != m) {
-        throw new IllegalArgumentException("a (" + k + ", " + m + ") weight needs " + m * k + " floats and blocks from 0"
-            + " to " + m + ", got " + wt.length + " floats and blocks from " + start[0] + " to "
-            + start[start.length - 1]);
+    /** {@code wt} cut at {@code start}; block {@code b}'s rows padded to {@code stride[b]} floats. */
+    Packed(float[] wt, int m, int k, int[] start, int[] stride) {
+      if (wt.length != m * k || start[0] != 0 || start[start.length - 1] != m || stride.length != start.length - 1) {
+        throw new IllegalArgumentException("a (" + k + ", " + m + ") weight needs " + m * k + " floats, blocks from 0"
+            + " to " + m + " and a stride per block, got " + wt.length + " floats, blocks from " + start[0] + " to "
+            + start[start.length - 1] + " and " + stride.length + " strides for " + (start.length - 1) + " blocks");
       }
       this.m = m;
       this.k = k;
       this.start = start.clone();
-      data = new float[m * k];
-      for (int b = 0; b + 1 < start.length; b++) {
-        int c = start[b];
-        int w = start[b + 1] - c;
+      this.stride = stride.clone();
+      offset = new int[stride.length];
+      int size = 0;
+      for (int b = 0; b < stride.length; b++) {
+        if (stride[b] < start[b + 1] - start[b]) {
+          throw new IllegalArgumentException("block " + b + " is " + (start[b + 1] - start[b]) + " columns wide but its"
+              + " stride is " + stride[b]);
+        }
+        offset[b] = size;
+        size += stride[b] * k;
+      }
+      data = new float[size];
+      for (int b = 0; b < stride.length; b++) {
+        int w = start[b + 1] - start[b];
         for (int i = 0; i < k; i++) {
-          System.arraycopy(wt, i * m + c, data, c * k + i * w, w);
+          System.arraycopy(wt, i * m + start[b], data, offset[b] + i * stride[b], w);
         }
       }
     }

@@ -15,7 +15,12 @@ final class ScalarRowKernels extends RowKernels {
 
   @Override
   Packed pack(float[] wt, int m, int k) {
-    return new Packed(wt, m, k, blocksOf(m, BLOCK));
+    int[] start = blocksOf(m, BLOCK);
+    int[] stride = new int[start.length - 1];
+    for (int b = 0; b < stride.length; b++) {
+      stride[b] = start[b + 1] - start[b];
+    }
+    return new Packed(wt, m, k, start, stride);
   }
 
   @Override
@@ -26,7 +31,8 @@ final class ScalarRowKernels extends RowKernels {
     for (int blk = blockFrom; blk < blockTo; blk++) {
       int c = p.start[blk];
       int w = p.start[blk + 1] - c;
-      int base = c * k;
+      int ws = p.stride[blk];
+      int base = p.offset[blk];
       for (int b = 0; b < n; b++) {
         int xb = xOff + b * xStride;
         int ob = outOff + b * outStride + c;
@@ -35,7 +41,7 @@ final class ScalarRowKernels extends RowKernels {
         }
         for (int i = 0; i < k; i++) {
           float xi = x[xb + i];
-          int wi = base + i * w;
+          int wi = base + i * ws;
           for (int j = 0; j < w; j++) {
             out[ob + j] = Math.fma(xi, wt[wi + j], out[ob + j]);
           }

@@ -2,15 +2,16 @@ package dev.rnn4j.serve.engine;
 
 import dev.rnn4j.tensor.kernel.Species;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link RowKernels} on the Vector API at rnn4j's configured width ({@link Species#FLOAT}), over weights packed in
- * blocks of two vectors' worth of columns (then one block of one vector, then one of the last {@code m mod L}
- * columns), each block a contiguous {@code (k, width)} array read in order. Register tiles: eight or four x rows by
+ * blocks of two vectors' worth of columns, then blocks of one vector (the last padded with zero columns to a whole
+ * vector), each block a contiguous {@code (k, stride)} array read in order. Register tiles: eight or four x rows by
  * the block's two weight vectors (each weight vector loaded once per tile and input); a leftover row takes four blocks
- * at once, so eight independent accumulators hide the fused multiply-add's latency; then one-vector and scalar code
- * for the narrow blocks. Every element gets the same fused multiply-adds in the same order in all of these paths (see
+ * at once, so eight independent accumulators hide the fused multiply-add's latency; narrow blocks go four rows at a
+ * time, their padding lanes computed and not stored. Every element gets the same fused multiply-adds in the same order in all of these paths (see
  * {@link RowKernels}). Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class VectorRowKernels extends RowKernels {
@@ -26,18 +27,20 @@ final class VectorRowKernels extends RowKernels {
     int l = F.length();
     int full = m / (2 * l);
     int rest = m - full * 2 * l;
-    int[] s = new int[full + 1 + (rest >= l ? 1 : 0) + (rest % l != 0 ? 1 : 0)];
-    int b = 0;
-    for (; b <= full; b++) {
+    int narrow = (rest + l - 1) / l; // blocks of at most one vector: the last one padded to a whole vector
+    int[] s = new int[full + narrow + 1];
+    int[] stride = new int[full + narrow];
+    for (int b = 0; b <= full; b++) {
       s[b] = b * 2 * l;
+      if (b < full) {
+        stride[b] = 2 * l;
+      }
     }
-    if (rest >= l) {
-      s[b++] = full * 2 * l + l;
+    for (int b = 0; b < narrow; b++) {
+      s[full + b + 1] = Math.min(m, full * 2 * l + (b + 1) * l);
+      stride[full + b] = l;
     }
-    if (rest % l != 0) {
-      s[b] = m;
-    }
-    return new Packed(wt, m, k, s);
+    return new Packed(wt, m, k, s, stride);
   }
 
   @Override
@@ -58,7 +61,7 @@ final class VectorRowKernels extends RowKernels {
         int tiled = n & ~3;
         for (int g = 0; g < group; g++) {
           int jg = p.start[blk + g];
-          int base = jg * k;
+          int base = p.offset[blk + g];
           int b = 0;
           for (; b + 8 <= n; b += 8) {
             tile8x2(wt, base, k, x, xOff + b * xStride, xStride, jg, out, outOff + b * outStride, outStride, bias);
@@ -68,42 +71,62 @@ final class VectorRowKernels extends RowKernels {
           }
         }
         for (int b = tiled; b < n; b++) {
-          if (group == 4) {
-            tile1x8(wt, j * k, k, x, xOff + b * xStride, j, out, outOff + b * outStride, bias);
+          if (group == 4) { // four full blocks lie one after another in the data
+            tile1x8(wt, p.offset[blk], k, x, xOff + b * xStride, j, out, outOff + b * outStride, bias);
           } else {
             for (int g = 0; g < group; g++) {
               int jg = p.start[blk + g];
-              tile1x2(wt, jg * k, k, x, xOff + b * xStride, jg, out, outOff + b * outStride, bias);
+              tile1x2(wt, p.offset[blk + g], k, x, xOff + b * xStride, jg, out, outOff + b * outStride, bias);
             }
           }
         }
         blk += group;
-      } else if (w == l) {
-        int base = j * k;
-        for (int b = 0; b < n; b++) {
+      } else { // one vector wide (the padding lanes are computed and not stored)
+        VectorMask<Float> mask = F.indexInRange(0, w);
+        int base = p.offset[blk];
+        int b = 0;
+        for (; b + 4 <= n; b += 4) {
+          tile4x1(wt, base, k, x, xOff + b * xStride, xStride, j, out, outOff + b * outStride, outStride, bias, mask);
+        }
+        for (; b < n; b++) {
           int xb = xOff + b * xStride;
           FloatVector a = FloatVector.zero(F);
-          for (int i = 0; i < k; i++) {
-            a = FloatVector.broadcast(F, x[xb + i]).fma(FloatVector.fromArray(F, wt, base + i * l), a);
+          for (int i = 0, wi = base; i < k; i++, wi += l) {
+            a = FloatVector.broadcast(F, x[xb + i]).fma(FloatVector.fromArray(F, wt, wi), a);
           }
-          store(a, bias, j, out, outOff + b * outStride);
-        }
-        blk++;
-      } else { // fewer than L columns: the same operations, one element at a time
-        int base = j * k;
-        for (int c = 0; c < w; c++) {
-          for (int b = 0; b < n; b++) {
-            int xb = xOff + b * xStride;
-            float s = 0f;
-            for (int i = 0; i < k; i++) {
-              s = Math.fma(x[xb + i], wt[base + i * w + c], s);
-            }
-            out[outOff + b * outStride + j + c] = bias == null ? s : s + bias[j + c];
-          }
+          store(a, bias, j, out, outOff + b * outStride, mask);
         }
         blk++;
       }
     }
+  }
+
+  /** The lanes of {@code mask} of {@code a} (plus the bias) into {@code out} at {@code o + j}. */
+  private static void store(FloatVector a, float[] bias, int j, float[] out, int o, VectorMask<Float> mask) {
+    if (bias != null) {
+      a = a.add(FloatVector.fromArray(F, bias, j, mask));
+    }
+    a.intoArray(out, o + j, mask);
+  }
+
+  /** Four rows by one (padded) vector of a narrow block: four independent accumulators. */
+  private static void tile4x1(float[] wt, int base, int k, float[] x, int x0, int xs, int j, float[] out, int o0, int os,
+      float[] bias, VectorMask<Float> mask) {
+    int l = F.length();
+    FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+    for (int i = 0, w = base; i < k; i++, w += l) {
+      FloatVector w0 = FloatVector.fromArray(F, wt, w);
+      a0 = FloatVector.broadcast(F, x[x0 + i]).fma(w0, a0);
+      a1 = FloatVector.broadcast(F, x[x1 + i]).fma(w0, a1);
+      a2 = FloatVector.broadcast(F, x[x2 + i]).fma(w0, a2);
+      a3 = FloatVector.broadcast(F, x[x3 + i]).fma(w0, a3);
+    }
+    store(a0, bias, j, out, o0, mask);
+    store(a1, bias, j, out, o0 + os, mask);
+    store(a2, bias, j, out, o0 + 2 * os, mask);
+    store(a3, bias, j, out, o0 + 3 * os, mask);
   }
 
   private static void store(FloatVector a, float[] bias, int j, float[] out, int o) {
