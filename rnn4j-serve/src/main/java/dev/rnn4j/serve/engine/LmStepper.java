@@ -22,7 +22,8 @@ import java.util.Map;
  * <p>Every product goes through {@link RowKernels}, whose results do not depend on which rows share a call; the
  * elementwise gate code is per row. So a row's logits are bitwise the same whatever else is in the batch, and the
  * packed prompt pass gives the same bits as feeding the prompt one token at a time. Not thread-safe: one decoding
- * thread owns a stepper and its rows.
+ * thread owns a stepper and its rows (its products may run partly on the thread team's helpers, by column blocks, which
+ * changes no bit).
  *
  * <p>Legend: {@code L} layers, {@code E} embedding, {@code H} hidden, {@code O} recurrent output ({@code H}, or the
  * LSTM projection size), {@code G} gates (4, 3, 1), {@code V} vocabulary, {@code R} row capacity.
@@ -31,8 +32,11 @@ public final class LmStepper {
   /** The largest layer-0 input table ({@code V x G*H} floats) kept: beyond it the input product is computed. */
   static final long MAX_INPUT_TABLE_FLOATS = 16L << 20;
 
-  /** Rows from which a step splits its products over the thread team (below it a hand-off costs more than it saves). */
-  static final int SPLIT_ROWS = 4;
+  /**
+   * Rows from which a step splits its products over the thread team: from one, as even a single row's step is mostly
+   * reading the weights, which two cores do faster than one.
+   */
+  static final int SPLIT_ROWS = 1;
 
   enum Cell { LSTM, GRU, RNN }
 
