@@ -20,10 +20,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code POST /v1/generate}: validates the request, submits it to the {@link Engine} (greedy and sampling, any
@@ -135,29 +136,97 @@ final class Generation {
         TimeUnit.MILLISECONDS.toNanos(timeoutMs));
   }
 
-  private record Started(long queueNanos) {}
-
-  private record Token(int index, int id) {}
-
-  private record Finished(int index, FinishReason reason, int tokens) {}
-
-  /** Hands the engine's events to the request's thread. */
+  /**
+   * Hands the engine's events to the request's thread with no object per token: events are int pairs in a buffer the
+   * two threads swap, and the engine signals only a handler that is waiting.
+   */
   private static final class Events implements Job.Listener {
-    final LinkedBlockingQueue<Object> q = new LinkedBlockingQueue<>();
+    /** The second int of a pair: a token id ({@code >= 0}), or a finish reason as {@code -1 - ordinal}. */
+    private static final FinishReason[] REASONS = FinishReason.values();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private int[] buf = new int[64]; // (index, token id or -1 - reason) pairs
+    private int count; // ints in buf
+    private boolean waiting;
+    private long queueNanos = -1;
 
     @Override
     public void onStart(long queueNanos) {
-      q.add(new Started(queueNanos));
+      lock.lock();
+      try {
+        this.queueNanos = queueNanos; // before any token of the job
+      } finally {
+        lock.unlock();
+      }
     }
 
     @Override
     public void onToken(int index, int id) {
-      q.add(new Token(index, id));
+      put(index, id);
     }
 
     @Override
     public void onFinish(int index, FinishReason reason, int tokens) {
-      q.add(new Finished(index, reason, tokens));
+      put(index, -1 - reason.ordinal());
+    }
+
+    private void put(int a, int b) {
+      lock.lock();
+      try {
+        if (count + 2 > buf.length) {
+          buf = java.util.Arrays.copyOf(buf, 2 * buf.length);
+        }
+        buf[count++] = a;
+        buf[count++] = b;
+        if (waiting) {
+          arrived.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * Waits up to {@code nanos} for events, then takes all of them: swaps {@code spare} (emptied) for the filled
+     * buffer, which it returns; {@link #taken} ints of it are events. Null when none came in time.
+     */
+    int[] take(int[] spare, long nanos) throws InterruptedException {
+      lock.lock();
+      try {
+        waiting = true;
+        while (count == 0) {
+          if (nanos <= 0) {
+            waiting = false;
+            return null;
+          }
+          nanos = arrived.awaitNanos(nanos);
+        }
+        waiting = false;
+        int[] full = buf;
+        taken = count;
+        buf = spare;
+        count = 0;
+        return full;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Ints of the buffer the last {@link #take} returned; read on the taking thread only. */
+    int taken;
+
+    /** The queue wait {@link #onStart} reported, or -1; read after a {@link #take}. */
+    long queueNanos() {
+      lock.lock();
+      try {
+        return queueNanos;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    static FinishReason reason(int code) {
+      return REASONS[-1 - code];
     }
   }
 
@@ -180,36 +249,35 @@ final class Generation {
     Sse sse = r.stream() ? new Sse(ctx) : null;
     boolean gone = false;
     long graceNanos = TimeUnit.SECONDS.toNanos(10); // the engine ends a job at its deadline; this only guards a stuck one
-    List<Object> batch = new java.util.ArrayList<>();
+    int[] spare = new int[64];
     while (p.remaining > 0) {
-      Object first = events.q.poll(Math.max(1, received + r.timeoutNanos() + graceNanos - System.nanoTime()),
-          TimeUnit.NANOSECONDS);
-      if (first == null) {
+      int[] got = events.take(spare, Math.max(1, received + r.timeoutNanos() + graceNanos - System.nanoTime()));
+      if (got == null) {
         job.cancel();
         throw new IllegalStateException("the decoding engine did not end a request at its deadline");
       }
       // Everything that has arrived goes out in one write and one flush: under load a handler wakes up to several
       // tokens, and a flush per token would cost a system call each.
-      batch.clear();
-      batch.add(first);
-      events.q.drainTo(batch);
-      for (Object ev : batch) {
-        if (ev instanceof Started s) {
-          p.queueNanos = s.queueNanos();
-        } else if (ev instanceof Token t) {
-          String piece = p.token(t.index(), t.id(), text);
+      int n = events.taken;
+      for (int i = 0; i < n; i += 2) {
+        int index = got[i];
+        int id = got[i + 1];
+        if (id >= 0) {
+          p.token(index, id, text);
           if (sse != null && !gone) {
-            sse.token(t.index(), text.eventTail(t.id()));
+            sse.token(index, text.eventTail(id));
           }
-        } else if (ev instanceof Finished fin) {
-          p.finish(fin.index(), fin.reason());
+        } else {
+          p.finish(index, Events.reason(id));
         }
       }
+      spare = got;
       if (sse != null && !gone && !sse.flush()) {
         gone = true;
         job.cancel(); // the client went away: its rows leave the batch before the next step
       }
     }
+    p.queueNanos = Math.max(0, events.queueNanos());
     String outcome = p.outcome(gone);
     metrics.request("generate", outcome);
     if (sse != null) {
@@ -339,16 +407,44 @@ final class Generation {
       out.flush(); // the status and headers go now: the client sees the stream open before the first token
     }
 
-    private final StringBuilder pending = new StringBuilder();
+    private byte[] pending = new byte[1024];
+    private int length;
+    private static final byte[] TOKEN_HEAD = "event: token\ndata: {\"index\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** Queues a token event, {@code {"index": ..., "id": ..., "text": ...}}, for the next {@link #flush}. */
-    void token(int index, String tail) {
-      pending.append("event: token\ndata: {\"index\":").append(index).append(tail).append("\n\n");
+    private void append(byte[] b) {
+      if (length + b.length > pending.length) {
+        pending = java.util.Arrays.copyOf(pending, Math.max(2 * pending.length, length + b.length));
+      }
+      System.arraycopy(b, 0, pending, length, b.length);
+      length += b.length;
+    }
+
+    private void appendDecimal(int x) {
+      if (x >= 0 && x < 10) {
+        if (length == pending.length) {
+          pending = java.util.Arrays.copyOf(pending, 2 * pending.length);
+        }
+        pending[length++] = (byte) ('0' + x);
+      } else {
+        append(Integer.toString(x).getBytes(StandardCharsets.US_ASCII));
+      }
+    }
+
+    /**
+     * Queues a token event, {@code {"index": ..., "id": ..., "text": ...}}, for the next {@link #flush}; {@code tail}
+     * is the UTF-8 of {@code ,"id":ID,"text":"..."}}.
+     */
+    void token(int index, byte[] tail) {
+      append(TOKEN_HEAD);
+      appendDecimal(index);
+      append(tail);
+      append(EVENT_END);
     }
 
     /** Queues one event for the next {@link #flush}. */
     void add(String event, JsonObject data) {
-      pending.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
+      append(("event: " + event + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes the queued events; false when the client is gone. */
@@ -357,8 +453,8 @@ final class Generation {
         return false;
       }
       try {
-        out.write(pending.toString().getBytes(StandardCharsets.UTF_8));
-        pending.setLength(0);
+        out.write(pending, 0, length);
+        length = 0;
         out.flush();
         return true;
       } catch (IOException | RuntimeException e) {

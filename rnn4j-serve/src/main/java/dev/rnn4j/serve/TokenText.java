@@ -6,20 +6,21 @@ import dev.rnn4j.data.Tokenizer;
 final class TokenText {
   private final Tokenizer tokenizer;
   private final boolean word;
-  private final String[] eventTails; // per id: ,"id":ID,"text":"..."} (JSON-escaped once, not per token)
+  private final byte[][] eventTails; // per id, UTF-8: ,"id":ID,"text":"..."} (JSON-escaped once, not per token)
 
   TokenText(Tokenizer tokenizer) {
     this.tokenizer = tokenizer;
     this.word = tokenizer.kind().equals("word");
     int v = tokenizer.vocabulary().size();
-    eventTails = new String[v];
+    eventTails = new byte[v][];
     for (int id = 0; id < v; id++) {
-      eventTails[id] = ",\"id\":" + id + ",\"text\":" + new com.google.gson.JsonPrimitive(of(id)) + "}";
+      eventTails[id] = (",\"id\":" + id + ",\"text\":" + new com.google.gson.JsonPrimitive(of(id)) + "}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 
-  /** The end of a token event's JSON after its index: {@code ,"id":ID,"text":"..."}}. */
-  String eventTail(int id) {
+  /** The end of a token event's JSON after its index, UTF-8: {@code ,"id":ID,"text":"..."}}. */
+  byte[] eventTail(int id) {
     return eventTails[id];
   }
 

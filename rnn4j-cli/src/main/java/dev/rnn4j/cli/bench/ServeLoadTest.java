@@ -10,8 +10,6 @@ import dev.rnn4j.serve.ModelInfo;
 import dev.rnn4j.serve.ServeConfig;
 import dev.rnn4j.serve.Server;
 import dev.rnn4j.tensor.Generator;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,23 +37,15 @@ import java.util.concurrent.TimeUnit;
  * served alone. Bounded: a fixed number of requests per level, each with a deadline; the program stops by itself.
  *
  * <p>Run (niced on a shared machine): {@code nice -n 10 java --add-modules jdk.incubator.vector -XX:+UseParallelGC -cp
- * rnn4j-cli/target/rnn4j.jar dev.rnn4j.cli.bench.ServeLoadTest [levels, default 1,4,16,64]}.
+ * rnn4j-cli/target/rnn4j.jar dev.rnn4j.cli.bench.ServeLoadTest [levels, default 1,4,16,64] [requests per level, default
+ * 32]}.
  */
 public final class ServeLoadTest {
   static final int NEW_TOKENS = 200;
   static final HttpClient HTTP = client();
-  /** One HTTP client per simulated user: one shared client's single selector thread would be the bottleneck. */
-  static final List<HttpClient> CLIENTS = new ArrayList<>();
 
   static HttpClient client() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-  }
-
-  static synchronized HttpClient clientFor(int c) {
-    while (CLIENTS.size() <= c) {
-      CLIENTS.add(client());
-    }
-    return CLIENTS.get(c);
   }
 
   private ServeLoadTest() {}
@@ -74,6 +64,7 @@ public final class ServeLoadTest {
   public static void main(String[] args) throws Exception {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
         : new int[] {1, 4, 16, 64};
+    int perLevel = args.length > 1 ? Integer.parseInt(args[1]) : 32; // requests per level (at least 2 per client)
     StringBuilder chars = new StringBuilder();
     for (char c = 32; c < 127; c++) {
       chars.append(c);
@@ -86,6 +77,7 @@ public final class ServeLoadTest {
     if (tok.vocabulary().size() != cfg.vocabSize()) {
       throw new IllegalStateException("vocabulary " + tok.vocabulary().size());
     }
+    tokenTexts(tok);
     LanguageModel model = new LanguageModel(cfg, new Generator(0));
     model.eval();
 
@@ -150,8 +142,10 @@ public final class ServeLoadTest {
             REFERENCES.put(mode, alone);
           }
           for (int n : levels) {
-            int rounds = Math.max(2, 32 / n);
+            int rounds = Math.max(2, perLevel / n);
+            Map<Long, long[]> cpu0 = threadCpu();
             Level l = runLevel(s, mode, n, rounds, REFERENCES.get(mode));
+            System.out.println("  CPU by thread group: " + cpuSince(cpu0, l.seconds()));
             rows.add(new Level(mode, batching, n, l.requests(), l.seconds(), l.tokens(), l.ttftP50(), l.ttftP99(),
                 l.gapP50(), l.gapP99(), l.errors(), l.mismatches()));
             System.out.println(format(rows.get(rows.size() - 1), rows));
@@ -201,6 +195,53 @@ public final class ServeLoadTest {
 
   static final Map<String, Map<Integer, String>> REFERENCES = new HashMap<>();
 
+  /** Thread CPU at the end of the last level, taken before its client threads ended. */
+  static volatile Map<Long, long[]> LAST_CLIENT_CPU;
+
+  /** Per live thread: id to {CPU nanoseconds, group}; groups as in {@link #group}. */
+  static Map<Long, long[]> threadCpu() {
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<Long, long[]> m = new HashMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      long ns = mx.getThreadCpuTime(t.getId());
+      if (ns >= 0) {
+        m.put(t.getId(), new long[] {ns, group(t.getName())});
+      }
+    }
+    return m;
+  }
+
+  static final String[] GROUPS = {"decoder", "server http", "load-test clients", "JIT/GC/other"};
+
+  static int group(String name) {
+    if (name.equals("rnn4j-serve-decoder") || name.startsWith("rnn4j-worker")) {
+      return 0;
+    }
+    if (name.startsWith("rnn4j-serve-http")) {
+      return 1;
+    }
+    if (name.startsWith("pool-") || name.startsWith("HttpClient")) {
+      return 2;
+    }
+    return 3;
+  }
+
+  /** CPU each thread group used since {@code before} (to the end of the last level), in cores over the level. */
+  static String cpuSince(Map<Long, long[]> before, double seconds) {
+    double[] ns = new double[GROUPS.length];
+    for (Map.Entry<Long, long[]> e : LAST_CLIENT_CPU.entrySet()) {
+      long[] b = before.get(e.getKey());
+      ns[(int) e.getValue()[1]] += e.getValue()[0] - (b == null ? 0 : b[0]);
+    }
+    StringBuilder sb = new StringBuilder();
+    double total = 0;
+    for (int g = 0; g < GROUPS.length; g++) {
+      total += ns[g];
+      sb.append(String.format(Locale.ROOT, "%s %.2f, ", GROUPS[g], ns[g] / 1e9 / seconds));
+    }
+    return sb.append(String.format(Locale.ROOT, "total %.2f cores", total / 1e9 / seconds)).toString();
+  }
+
   static Level find(List<Level> rows, String mode, boolean batching, int n) {
     return rows.stream().filter(l -> l.mode().equals(mode) && l.batching() == batching && l.clients() == n)
         .findFirst().orElse(null);
@@ -235,9 +276,11 @@ public final class ServeLoadTest {
       futures.add(pool.submit(() -> {
         go.await();
         List<Stream> out = new ArrayList<>();
+        Conn conn = new Conn();
         for (int r = 0; r < rounds; r++) {
-          out.add(runStream(clientFor(client), s, body(mode, client, true)));
+          out.add(runStream(conn, s, body(mode, client, true)));
         }
+        conn.close();
         return out;
       }));
     }
@@ -268,6 +311,7 @@ public final class ServeLoadTest {
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    LAST_CLIENT_CPU = threadCpu(); // before the pool's threads end, so their time is counted
     pool.shutdownNow();
     return new Level(mode, true, n, requests, seconds, tokens, pct(ttft, 50), pct(ttft, 99), pct(gaps, 50),
         pct(gaps, 99), errors, mismatches);
@@ -281,51 +325,301 @@ public final class ServeLoadTest {
     return a[Math.min(a.length - 1, (int) Math.ceil(p / 100 * a.length) - 1)];
   }
 
-  static Stream runStream(HttpClient http, Server s, String body) {
+  /**
+   * One streaming request on {@code conn} (a kept-alive loopback connection, reopened when needed), read with a
+   * blocking socket and minimal parsing so the clients cost the shared cores little: HTTP/1.1 chunked framing, SSE
+   * lines as bytes. Every token event is still checked whole: its id is parsed, and the rest of its data line must be
+   * exactly {@code ,"text":<the JSON string of that token's piece>}}; the ids' text must equal the final event's
+   * {@code text} (parsed with Gson, once per request), and the caller compares it with the request served alone.
+   */
+  static Stream runStream(Conn conn, Server s, String body) {
     try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create(s.url() + "/v1/generate")).timeout(Duration.ofSeconds(120))
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build();
       long t0 = System.nanoTime();
-      HttpResponse<java.io.InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      if (r.statusCode() != 200) {
-        return new Stream("", 0, 0, new double[0], "HTTP " + r.statusCode() + ": " + new String(r.body().readAllBytes(),
-            StandardCharsets.UTF_8));
+      SseReader in = conn.post(s, body);
+      if (in.status != 200) {
+        String err = "HTTP " + in.status + ": " + in.readAll();
+        conn.close();
+        return new Stream("", 0, 0, new double[0], err);
       }
       StringBuilder text = new StringBuilder();
-      List<Double> gaps = new ArrayList<>();
+      double[] gaps = new double[NEW_TOKENS];
+      int n = 0;
       long last = -1;
       double ttft = -1;
-      String event = null;
       String doneText = null;
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          if (line.startsWith("event: ")) {
-            event = line.substring(7);
-          } else if (line.startsWith("data: ")) {
-            long now = System.nanoTime();
-            JsonObject d = JsonParser.parseString(line.substring(6)).getAsJsonObject();
-            if ("token".equals(event)) {
-              text.append(d.get("text").getAsString());
-              if (last < 0) {
-                ttft = (now - t0) / 1e6;
-              } else {
-                gaps.add((now - last) / 1e6);
-              }
-              last = now;
-            } else if ("done".equals(event)) {
-              doneText = d.get("text").getAsString();
-            }
+      for (int kind; (kind = in.nextData()) != SseReader.END; ) {
+        if (kind == SseReader.TOKEN) {
+          int id = in.tokenId(TOKEN_TAILS);
+          if (id < 0) {
+            conn.close();
+            return new Stream(text.toString(), n, ttft, new double[0], "malformed token event: "
+                + new String(in.line, 0, in.lineLength, StandardCharsets.UTF_8));
           }
+          text.append(TOKEN_PIECES[id]);
+          long now = in.readAt;
+          if (last < 0) {
+            ttft = (now - t0) / 1e6;
+          } else if (n - 1 < gaps.length) {
+            gaps[n - 1] = (now - last) / 1e6;
+          }
+          last = now;
+          n++;
+        } else if (kind == SseReader.DONE) {
+          doneText = JsonParser.parseString(in.data()).getAsJsonObject().get("text").getAsString();
         }
       }
-      int n = gaps.size() + (last < 0 ? 0 : 1);
       if (doneText == null || !doneText.equals(text.toString()) || n != NEW_TOKENS) {
+        conn.close();
         return new Stream(text.toString(), n, ttft, new double[0], "stream incomplete or inconsistent: " + n
-            + " tokens, done event " + (doneText != null));
+            + " tokens, done event " + (doneText != null) + (doneText != null && !doneText.equals(text.toString())
+            ? ", its text differs from the token events'" : ""));
       }
-      return new Stream(text.toString(), n, ttft, gaps.stream().mapToDouble(Double::doubleValue).toArray(), null);
+      return new Stream(text.toString(), n, ttft, Arrays.copyOf(gaps, n - 1), null);
     } catch (Exception e) {
+      conn.close();
       return new Stream("", 0, 0, new double[0], e.toString());
+    }
+  }
+
+  /** Token id to piece, and to the rest of its event's data line after the id; set from the tokenizer in main. */
+  static String[] TOKEN_PIECES;
+  static byte[][] TOKEN_TAILS;
+
+  static void tokenTexts(CharTokenizer tok) {
+    int v = tok.vocabulary().size();
+    TOKEN_PIECES = new String[v];
+    TOKEN_TAILS = new byte[v][];
+    for (int id = 0; id < v; id++) {
+      TOKEN_PIECES[id] = tok.piece(id);
+      TOKEN_TAILS[id] = (",\"text\":" + new com.google.gson.JsonPrimitive(TOKEN_PIECES[id]) + "}")
+          .getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** One simulated user's HTTP/1.1 connection, kept alive across its requests. */
+  static final class Conn {
+    private java.net.Socket socket;
+    private SseReader reader;
+
+    SseReader post(Server s, String body) throws java.io.IOException {
+      if (socket == null || reader.closeAfter) {
+        close();
+        socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), s.port());
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(120_000);
+        reader = new SseReader(socket.getInputStream());
+      }
+      byte[] b = body.getBytes(StandardCharsets.UTF_8);
+      String head = "POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1:" + s.port() + "\r\nContent-Type: application/json"
+          + "\r\nAccept: text/event-stream\r\nContent-Length: " + b.length + "\r\n\r\n";
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(b);
+      out.flush();
+      reader.readHead();
+      return reader;
+    }
+
+    void close() {
+      if (socket != null) {
+        try {
+          socket.close();
+        } catch (java.io.IOException e) {
+          // closing a loopback socket the test is done with: nothing to do
+        }
+        socket = null;
+      }
+    }
+  }
+
+  /**
+   * Reads one HTTP/1.1 response (chunked or with a length) from a socket's bytes and its body as SSE lines, without
+   * copying the body into strings except for the final event.
+   */
+  static final class SseReader {
+    static final int END = 0, TOKEN = 1, DONE = 2, OTHER = 3;
+    private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TOKEN_HEAD = "data: {\"index\":0,\"id\":".getBytes(StandardCharsets.US_ASCII);
+    private final java.io.InputStream in;
+    private final byte[] buf = new byte[1 << 16];
+    private int pos, lim;
+    byte[] line = new byte[1 << 12];
+    int lineLength;
+    /** When the socket read that completed the current line returned. */
+    long readAt;
+    int status;
+    boolean closeAfter;
+    private boolean chunked;
+    private long left; // bytes left in the current chunk, or in the body when it has a length
+    private boolean bodyDone;
+    private int event;
+
+    SseReader(java.io.InputStream in) {
+      this.in = in;
+    }
+
+    private int fill() throws java.io.IOException {
+      int r = in.read(buf, 0, buf.length);
+      if (r <= 0) {
+        throw new java.io.EOFException("the server closed the connection mid-response");
+      }
+      readAt = System.nanoTime();
+      pos = 0;
+      lim = r;
+      return r;
+    }
+
+    private int rawByte() throws java.io.IOException {
+      if (pos == lim) {
+        fill();
+      }
+      return buf[pos++] & 0xff;
+    }
+
+    private String rawLine() throws java.io.IOException {
+      StringBuilder sb = new StringBuilder();
+      for (int c; (c = rawByte()) != '\n'; ) {
+        if (c != '\r') {
+          sb.append((char) c);
+        }
+      }
+      return sb.toString();
+    }
+
+    void readHead() throws java.io.IOException {
+      String statusLine = rawLine();
+      String[] parts = statusLine.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+        throw new java.io.IOException("not an HTTP/1.x status line: " + statusLine);
+      }
+      status = Integer.parseInt(parts[1]);
+      chunked = false;
+      left = -1;
+      closeAfter = false;
+      for (String h; !(h = rawLine()).isEmpty(); ) {
+        String lower = h.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+          chunked = true;
+        } else if (lower.startsWith("content-length:")) {
+          left = Long.parseLong(lower.substring(15).trim());
+        } else if (lower.startsWith("connection:") && lower.contains("close")) {
+          closeAfter = true;
+        }
+      }
+      if (!chunked && left < 0) {
+        closeAfter = true; // the body ends when the connection does
+      }
+      bodyDone = !chunked && left == 0;
+      if (chunked) {
+        left = 0;
+      }
+      event = OTHER;
+    }
+
+    /** The next body byte, or -1 at the end of the body. */
+    private int bodyByte() throws java.io.IOException {
+      if (bodyDone) {
+        return -1;
+      }
+      if (chunked && left == 0) {
+        String size = rawLine();
+        if (size.isEmpty()) {
+          size = rawLine(); // the CRLF that ends the previous chunk
+        }
+        int semi = size.indexOf(';');
+        left = Long.parseLong((semi >= 0 ? size.substring(0, semi) : size).trim(), 16);
+        if (left == 0) {
+          while (!rawLine().isEmpty()) { // trailers, then the blank line
+          }
+          bodyDone = true;
+          return -1;
+        }
+      }
+      if (!chunked && left < 0) { // delimited by the connection's end
+        if (pos == lim) {
+          int r = in.read(buf, 0, buf.length);
+          if (r <= 0) {
+            bodyDone = true;
+            return -1;
+          }
+          readAt = System.nanoTime();
+          pos = 0;
+          lim = r;
+        }
+        return buf[pos++] & 0xff;
+      }
+      int b = rawByte();
+      left--;
+      if (!chunked && left == 0) {
+        bodyDone = true;
+      }
+      return b;
+    }
+
+    /** Reads SSE lines up to the next data line; returns its event's kind ({@link #END} at the body's end). */
+    int nextData() throws java.io.IOException {
+      while (true) {
+        lineLength = 0;
+        int c;
+        while ((c = bodyByte()) >= 0 && c != '\n') {
+          if (lineLength == line.length) {
+            line = Arrays.copyOf(line, 2 * line.length);
+          }
+          line[lineLength++] = (byte) c;
+        }
+        if (c < 0 && lineLength == 0) {
+          return END;
+        }
+        if (startsWith(EVENT)) {
+          String name = new String(line, EVENT.length, lineLength - EVENT.length, StandardCharsets.US_ASCII);
+          event = name.equals("token") ? TOKEN : name.equals("done") ? DONE : OTHER;
+        } else if (startsWith(DATA)) {
+          int kind = event;
+          event = OTHER;
+          return kind;
+        }
+      }
+    }
+
+    private boolean startsWith(byte[] p) {
+      return lineLength >= p.length && Arrays.equals(line, 0, p.length, p, 0, p.length);
+    }
+
+    /** The current data line's JSON. */
+    String data() {
+      return new String(line, DATA.length, lineLength - DATA.length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The id of the current token event, {@code data: {"index":0,"id":ID,"text":...}}, when the rest of the line is
+     * exactly {@code tails[ID]}; else -1.
+     */
+    int tokenId(byte[][] tails) {
+      if (!startsWith(TOKEN_HEAD)) {
+        return -1;
+      }
+      int i = TOKEN_HEAD.length;
+      int id = 0;
+      int digits = 0;
+      while (i < lineLength && line[i] >= '0' && line[i] <= '9' && digits < 9) {
+        id = id * 10 + (line[i++] - '0');
+        digits++;
+      }
+      if (digits == 0 || id >= tails.length) {
+        return -1;
+      }
+      byte[] t = tails[id];
+      return lineLength - i == t.length && Arrays.equals(line, i, lineLength, t, 0, t.length) ? id : -1;
+    }
+
+    /** The rest of the body as text (error responses). */
+    String readAll() throws java.io.IOException {
+      java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+      for (int c; (c = bodyByte()) >= 0; ) {
+        o.write(c);
+      }
+      return o.toString(StandardCharsets.UTF_8);
     }
   }
 

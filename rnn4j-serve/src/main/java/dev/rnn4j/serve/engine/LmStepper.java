@@ -2,7 +2,10 @@ package dev.rnn4j.serve.engine;
 
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
+import dev.rnn4j.nn.rnn.GateKernels;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.kernel.ScalarKernels;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.Map;
 
 /**
@@ -19,7 +22,8 @@ import java.util.Map;
  * <p>Every product goes through {@link RowKernels}, whose results do not depend on which rows share a call; the
  * elementwise gate code is per row. So a row's logits are bitwise the same whatever else is in the batch, and the
  * packed prompt pass gives the same bits as feeding the prompt one token at a time. Not thread-safe: one decoding
- * thread owns a stepper and its rows.
+ * thread owns a stepper and its rows (its products may run partly on the thread team's helpers, by column blocks, which
+ * changes no bit).
  *
  * <p>Legend: {@code L} layers, {@code E} embedding, {@code H} hidden, {@code O} recurrent output ({@code H}, or the
  * LSTM projection size), {@code G} gates (4, 3, 1), {@code V} vocabulary, {@code R} row capacity.
@@ -28,25 +32,44 @@ public final class LmStepper {
   /** The largest layer-0 input table ({@code V x G*H} floats) kept: beyond it the input product is computed. */
   static final long MAX_INPUT_TABLE_FLOATS = 16L << 20;
 
+  /**
+   * Rows from which a step splits its products over the thread team: from one, as even a single row's step is mostly
+   * reading the weights, which two cores do faster than one.
+   */
+  static final int SPLIT_ROWS = 1;
+
   enum Cell { LSTM, GRU, RNN }
 
   private final Cell cell;
   private final int layers, e, h, o, g, v;
   private final float[] embedding; // (V, E)
   // Weights transposed for RowKernels: per layer W_ih^T (in, G*H), W_hh^T (O, G*H), W_hr^T (H, O) or null
-  private final float[][] wIh, wHh, bIh, bHh, wHr; // biases (G*H)
-  private final float[] dec, decBias; // decoder^T (O, V), (V)
+  private final RowKernels.Packed[] wIh, wHh, wHr;
+  private final float[][] bIh, bHh; // biases (G*H)
+  private final RowKernels.Packed dec; // decoder^T (O, V)
+  private final float[] decBias; // (V)
   private final float[] inputTable; // (V, G*H): W_ih0 e_v + b_ih0 for every token v, or null
   private final RowKernels k;
+  private final ThreadTeam team;
+  private final int splitRows;
 
-  /** Copies {@code model}'s weights (its current values) and picks the kernels for this process. */
+  /**
+   * Copies {@code model}'s weights (its current values) and picks the kernels for this process; steps of at least
+   * {@link #SPLIT_ROWS} rows split their products over the runtime's thread team.
+   */
   public LmStepper(LanguageModel model) {
-    this(model, RowKernels.forProcess());
+    this(model, RowKernels.forProcess(), ThreadTeam.current(), SPLIT_ROWS);
   }
 
-  LmStepper(LanguageModel model, RowKernels kernels) {
+  /**
+   * Steps of at least {@code splitRows} rows split their products by column blocks over {@code team} (the same bits as
+   * on one thread: each output element is computed whole, by the same operations, on whichever thread).
+   */
+  LmStepper(LanguageModel model, RowKernels kernels, ThreadTeam team, int splitRows) {
     LanguageModelConfig c = model.config();
     this.k = kernels;
+    this.team = team;
+    this.splitRows = Math.max(1, splitRows);
     cell = switch (c.modelType()) {
       case "lstm" -> Cell.LSTM;
       case "gru" -> Cell.GRU;
@@ -60,23 +83,25 @@ public final class LmStepper {
     v = c.vocabSize();
     Map<String, Tensor> p = model.namedParameters();
     embedding = copy(p, "embedding.weight");
-    wIh = new float[layers][];
-    wHh = new float[layers][];
+    wIh = new RowKernels.Packed[layers];
+    wHh = new RowKernels.Packed[layers];
     bIh = new float[layers][];
     bHh = new float[layers][];
-    wHr = new float[layers][];
+    wHr = new RowKernels.Packed[layers];
     for (int l = 0; l < layers; l++) {
-      wIh[l] = RowKernels.transpose(copy(p, "rnn.weight_ih_l" + l), g * h, l == 0 ? e : o);
-      wHh[l] = RowKernels.transpose(copy(p, "rnn.weight_hh_l" + l), g * h, o);
+      int in = l == 0 ? e : o;
+      wIh[l] = k.pack(RowKernels.transpose(copy(p, "rnn.weight_ih_l" + l), g * h, in), g * h, in);
+      wHh[l] = k.pack(RowKernels.transpose(copy(p, "rnn.weight_hh_l" + l), g * h, o), g * h, o);
       bIh[l] = p.containsKey("rnn.bias_ih_l" + l) ? copy(p, "rnn.bias_ih_l" + l) : null;
       bHh[l] = p.containsKey("rnn.bias_hh_l" + l) ? copy(p, "rnn.bias_hh_l" + l) : null;
-      wHr[l] = p.containsKey("rnn.weight_hr_l" + l) ? RowKernels.transpose(copy(p, "rnn.weight_hr_l" + l), o, h) : null;
+      wHr[l] = p.containsKey("rnn.weight_hr_l" + l)
+          ? k.pack(RowKernels.transpose(copy(p, "rnn.weight_hr_l" + l), o, h), o, h) : null;
     }
-    dec = RowKernels.transpose(copy(p, "decoder.weight"), v, o);
+    dec = k.pack(RowKernels.transpose(copy(p, "decoder.weight"), v, o), v, o);
     decBias = p.containsKey("decoder.bias") ? copy(p, "decoder.bias") : null;
     if ((long) v * g * h <= MAX_INPUT_TABLE_FLOATS) {
       inputTable = new float[v * g * h];
-      k.matvec(wIh[0], bIh[0], g * h, e, embedding, 0, e, v, inputTable, 0, g * h);
+      product(wIh[0], bIh[0], embedding, 0, e, v, inputTable, 0, g * h);
     } else {
       inputTable = null;
     }
@@ -117,6 +142,7 @@ public final class LmStepper {
     final float[] cellOut; // (R, H): o * tanh(c) before the projection
     final float[] x; // (R, E): gathered embeddings when there is no input table
     final float[] logits; // (R, V)
+    final float[] act, hgN; // (R, 3H), (R, H): the GRU gate kernel's activations, GRU only
 
     Rows(int capacity) {
       this.capacity = capacity;
@@ -127,6 +153,8 @@ public final class LmStepper {
       cellOut = wHr[0] != null ? new float[capacity * h] : null;
       x = inputTable == null ? new float[capacity * e] : null;
       logits = new float[capacity * v];
+      act = cell == Cell.GRU ? new float[capacity * g * h] : null;
+      hgN = cell == Cell.GRU ? new float[capacity * h] : null;
     }
 
     /** Row count these buffers hold. */
@@ -182,17 +210,31 @@ public final class LmStepper {
       if (l == 0) {
         inputProjection(rows, tokens, from, n, rows.gi, from * gh3);
       } else {
-        k.matvec(wIh[l], bIh[l], gh3, o, rows.hs[l - 1], from * o, o, n, rows.gi, from * gh3, gh3);
+        product(wIh[l], bIh[l], rows.hs[l - 1], from * o, o, n, rows.gi, from * gh3, gh3);
       }
-      k.matvec(wHh[l], bHh[l], gh3, o, rows.hs[l], from * o, o, n, rows.gh, from * gh3, gh3);
+      product(wHh[l], bHh[l], rows.hs[l], from * o, o, n, rows.gh, from * gh3, gh3);
       for (int r = from; r < from + n; r++) {
         cellUpdate(rows, l, r, rows.gi, r * gh3);
       }
       if (wHr[l] != null) {
-        k.matvec(wHr[l], null, o, h, rows.cellOut, from * h, h, n, rows.hs[l], from * o, o);
+        product(wHr[l], null, rows.cellOut, from * h, h, n, rows.hs[l], from * o, o);
       }
     }
-    k.matvec(dec, decBias, v, o, rows.hs[layers - 1], from * o, o, n, rows.logits, from * v, v);
+    product(dec, decBias, rows.hs[layers - 1], from * o, o, n, rows.logits, from * v, v);
+  }
+
+  /**
+   * One product through the kernels: {@code n} rows of {@code x} against {@code w}; from {@link #splitRows} rows on,
+   * its column blocks are split over the team.
+   */
+  private void product(RowKernels.Packed w, float[] bias, float[] x, int xOff, int xStride, int n, float[] out,
+      int outOff, int outStride) {
+    if (n < splitRows || team.threads() == 1 || w.blocks() < 2) {
+      k.matvec(w, bias, x, xOff, xStride, n, out, outOff, outStride);
+      return;
+    }
+    team.forRange(0, w.blocks(), 1,
+        (lo, hi) -> k.matvec(w, bias, x, xOff, xStride, n, out, outOff, outStride, lo, hi));
   }
 
   /** {@code W_ih0 e + b_ih0} for tokens {@code [from, from + n)} into {@code out} from {@code outOff}, row by row. */
@@ -208,7 +250,7 @@ public final class LmStepper {
     for (int r = 0; r < n; r++) {
       System.arraycopy(embedding, tokens[from + r] * e, x, r * e, e);
     }
-    k.matvec(wIh[0], bIh[0], gh3, e, x, 0, e, n, out, outOff, gh3);
+    product(wIh[0], bIh[0], x, 0, e, n, out, outOff, gh3);
   }
 
   /**
@@ -228,20 +270,20 @@ public final class LmStepper {
       if (l == 0) {
         inputProjection(rows, tokens, 0, t, giAll, 0);
       } else {
-        k.matvec(wIh[l], bIh[l], gh3, o, outs, 0, o, t, giAll, 0, gh3);
+        product(wIh[l], bIh[l], outs, 0, o, t, giAll, 0, gh3);
       }
       for (int s = 0; s < t; s++) {
-        k.matvec(wHh[l], bHh[l], gh3, o, rows.hs[l], r * o, o, 1, rows.gh, r * gh3, gh3);
+        product(wHh[l], bHh[l], rows.hs[l], r * o, o, 1, rows.gh, r * gh3, gh3);
         cellUpdate(rows, l, r, giAll, s * gh3);
         if (wHr[l] != null) {
-          k.matvec(wHr[l], null, o, h, rows.cellOut, r * h, h, 1, rows.hs[l], r * o, o);
+          product(wHr[l], null, rows.cellOut, r * h, h, 1, rows.hs[l], r * o, o);
         }
         if (outs != null) {
           System.arraycopy(rows.hs[l], r * o, outs, s * o, o);
         }
       }
     }
-    k.matvec(dec, decBias, v, o, rows.hs[layers - 1], r * o, o, 1, rows.logits, r * v, v);
+    product(dec, decBias, rows.hs[layers - 1], r * o, o, 1, rows.logits, r * v, v);
   }
 
   /** The gate nonlinearities and state update of row {@code r} in layer {@code l}; input gates at {@code gi[giOff]}. */
@@ -250,19 +292,12 @@ public final class LmStepper {
     int ghOff = r * g * h;
     float[] hl = rows.hs[l];
     switch (cell) {
-      case GRU -> {
-        int ho = r * o;
-        for (int j = 0; j < h; j++) {
-          float rg = sigmoid(gi[giOff + j] + gh[ghOff + j]);
-          float z = sigmoid(gi[giOff + h + j] + gh[ghOff + h + j]);
-          float n = (float) Math.tanh(gi[giOff + 2 * h + j] + rg * gh[ghOff + 2 * h + j]);
-          hl[ho + j] = (1f - z) * n + z * hl[ho + j];
-        }
-      }
+      case GRU -> // rnn4j's own GRU gate kernel (lanewise exp/tanh/sigmoid): the same code and offsets for every row
+          GateKernels.gruForward(r, r + 1, h, gi, giOff - r * g * h, gh, hl, rows.act, 0, rows.hgN, 0);
       case RNN -> {
         int ho = r * o;
         for (int j = 0; j < h; j++) {
-          hl[ho + j] = (float) Math.tanh(gi[giOff + j] + gh[ghOff + j]);
+          hl[ho + j] = tanh(gi[giOff + j] + gh[ghOff + j]);
         }
       }
       case LSTM -> {
@@ -274,18 +309,24 @@ public final class LmStepper {
         for (int j = 0; j < h; j++) {
           float i = sigmoid(gi[giOff + j] + gh[ghOff + j]);
           float f = sigmoid(gi[giOff + h + j] + gh[ghOff + h + j]);
-          float gg = (float) Math.tanh(gi[giOff + 2 * h + j] + gh[ghOff + 2 * h + j]);
+          float gg = tanh(gi[giOff + 2 * h + j] + gh[ghOff + 2 * h + j]);
           float og = sigmoid(gi[giOff + 3 * h + j] + gh[ghOff + 3 * h + j]);
           float c = f * cl[co + j] + i * gg;
           cl[co + j] = c;
-          dst[dOff + j] = og * (float) Math.tanh(c);
+          dst[dOff + j] = og * tanh(c);
         }
       }
       default -> throw new IllegalStateException("unknown cell " + cell);
     }
   }
 
+  /** rnn4j's scalar sigmoid (the intrinsic {@link Math#exp}, stable at both tails), as its models compute it. */
   private static float sigmoid(float x) {
-    return (float) (1.0 / (1.0 + Math.exp(-x)));
+    return ScalarKernels.sigmoid(x);
+  }
+
+  /** rnn4j's scalar tanh ({@link Math#tanh} is not intrinsified and made up most of a large batch's step). */
+  private static float tanh(float x) {
+    return ScalarKernels.tanh(x);
   }
 }

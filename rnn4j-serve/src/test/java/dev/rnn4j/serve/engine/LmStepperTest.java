@@ -1,11 +1,13 @@
 package dev.rnn4j.serve.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.model.LanguageModel;
 import dev.rnn4j.model.LanguageModelConfig;
 import dev.rnn4j.tensor.Generator;
+import dev.rnn4j.util.ThreadTeam;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,13 +15,16 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class LmStepperTest {
-  /** The vector kernels and their scalar twin give identical bits, on every tile path, with offsets and strides. */
+  /**
+   * The vector kernels and their scalar twin give identical bits, on every tile path, with offsets and strides, over
+   * both block layouts, and when a product is computed a few column blocks at a time.
+   */
   @org.junit.jupiter.api.Test
   void vectorKernelsMatchTheirScalarTwinBitwise() {
     RowKernels vec = RowKernels.forProcess();
     RowKernels scalar = new ScalarRowKernels();
     Generator g = new Generator(5);
-    for (int m : new int[] {1, 7, 16, 17, 33, 63, 100, 130}) {
+    for (int m : new int[] {1, 7, 16, 17, 33, 63, 100, 130, 300}) {
       for (int k : new int[] {1, 5, 64}) {
         for (int n : new int[] {1, 3, 4, 5, 8, 9, 13, 17}) {
           float[] wt = new float[k * m];
@@ -34,9 +39,28 @@ class LmStepperTest {
           int outStride = m + 2;
           float[] o1 = new float[1 + n * outStride];
           float[] o2 = new float[1 + n * outStride];
-          vec.matvec(wt, bias, m, k, x, 2, xStride, n, o1, 1, outStride);
-          scalar.matvec(wt, bias, m, k, x, 2, xStride, n, o2, 1, outStride);
-          assertArrayEquals(o2, o1, vec.name() + " vs scalar at m=" + m + " k=" + k + " n=" + n);
+          float[] o3 = new float[1 + n * outStride];
+          float[] o4 = new float[1 + n * outStride];
+          RowKernels.Packed pv = vec.pack(wt, m, k);
+          vec.matvec(pv, bias, x, 2, xStride, n, o1, 1, outStride);
+          scalar.matvec(pv, bias, x, 2, xStride, n, o2, 1, outStride);
+          scalar.matvec(scalar.pack(wt, m, k), bias, x, 2, xStride, n, o3, 1, outStride);
+          for (int b = 0; b < pv.blocks(); b += 2) { // two blocks per call, as a split product's chunks
+            vec.matvec(pv, bias, x, 2, xStride, n, o4, 1, outStride, b, Math.min(b + 2, pv.blocks()));
+          }
+          String at = " at m=" + m + " k=" + k + " n=" + n;
+          assertArrayEquals(o2, o1, vec.name() + " vs scalar" + at);
+          assertArrayEquals(o2, o3, "scalar on its own blocks vs on " + vec.name() + "'s" + at);
+          assertArrayEquals(o1, o4, vec.name() + " two blocks per call vs all at once" + at);
+          for (int b = 0; b < n; b++) { // and the plain definition, summed in order of i
+            for (int j = 0; j < m; j++) {
+              float s = 0f;
+              for (int i = 0; i < k; i++) {
+                s = Math.fma(x[2 + b * xStride + i], wt[i * m + j], s);
+              }
+              assertEquals(s + bias[j], o1[1 + b * outStride + j], "element " + b + "," + j + at);
+            }
+          }
         }
       }
     }
@@ -116,5 +140,38 @@ class LmStepperTest {
       s.step(batch, feed, 9);
     }
     assertArrayEquals(aloneLogits, Arrays.copyOfRange(batch.logits(), 5 * v, 6 * v), "row 5 of 9 vs alone");
+  }
+
+  /**
+   * A step and a prompt pass whose products are split over a team of threads (from one row on) give the same bits as
+   * on one thread, on every model shape.
+   */
+  @ParameterizedTest
+  @MethodSource("models")
+  void splittingProductsOverThreadsKeepsTheBits(LanguageModelConfig c) {
+    LanguageModel m = model(c);
+    try (ThreadTeam two = new ThreadTeam(2); ThreadTeam one = new ThreadTeam(1)) {
+      LmStepper split = new LmStepper(m, RowKernels.forProcess(), two, 1);
+      LmStepper serial = new LmStepper(m, RowKernels.forProcess(), one, 1);
+      int v = c.vocabSize();
+      int[] prompt = {1, 6, 2, 8, 3};
+      for (int n : new int[] {1, 3, 9}) {
+        LmStepper.Rows a = split.newRows(n);
+        LmStepper.Rows b = serial.newRows(n);
+        split.prompt(a, 0, prompt);
+        serial.prompt(b, 0, prompt);
+        assertArrayEquals(Arrays.copyOf(b.logits(), v), Arrays.copyOf(a.logits(), v), "prompt pass, " + n + " rows");
+        Generator g = new Generator(n);
+        for (int t = 0; t < 4; t++) {
+          int[] feed = new int[n];
+          for (int r = 0; r < n; r++) {
+            feed[r] = g.nextInt(v);
+          }
+          split.step(a, feed, n);
+          serial.step(b, feed, n);
+          assertArrayEquals(b.logits(), a.logits(), "step " + t + " of " + n + " rows");
+        }
+      }
+    }
   }
 }
