@@ -16,7 +16,9 @@ rnn4j holds out 5% of TRAIN's documents (paragraphs, drawn by the seed) for its 
 trains: consecutive windows from a zero state (best/ is chosen on it); the held-out 10% is never seen by either. Each rnn4j model (best/ of the run) is loaded into the same PyTorch module by parameter name, and every
 model is scored by one function on the held-out text: mean cross-entropy per character (nats) (1) over consecutive
 64-character windows, each from a zero state, and (2) over the whole text in one pass with the state carried.
-Training tokens/s are measured in the same run, PyTorch and rnn4j one after the other (2 threads each, niced).
+Training tokens/s are measured in the same run, PyTorch and rnn4j one after the other (2 threads each, niced), over
+the training steps alone (batches, forward, backward, clipping, optimizer step; not validation or checkpoints), as
+`rnn4j train` reports them in its last line.
 
 Usage: scripts/lm/side_by_side.py [--corpus gpl3|docs|all] [--work DIR] [--steps-c N]
 """
@@ -159,8 +161,8 @@ def rnn4j_train(train_file, out, extra):
         sys.exit("rnn4j failed: " + " ".join(cmd) + "\n" + r.stdout + r.stderr)
     tps = None
     for line in r.stdout.splitlines():
-        if line.startswith("trained "):
-            tps = float(line.split("(")[1].split()[0])
+        if line.startswith("trained "):  # "... (T tokens/s; S in the steps alone, ...)": S, as PyTorch's is timed
+            tps = float(line.split("; ")[1].split()[0])
     tokens = 0
     with open(os.path.join(out, "metrics.jsonl")) as f:
         for line in f:

@@ -463,7 +463,9 @@ final class TrainCommand implements Callable<Integer> {
       throw failed;
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    o.printf("trained %d steps in %.1f s (%.0f tokens/s)%s%n", trainer.step() - firstStep, secs, tokens[0] / secs,
+    double stepSecs = trainer.stepNanos() / 1e9;
+    o.printf("trained %d steps in %.1f s (%.0f tokens/s; %.0f in the steps alone, without validation and checkpoints)%s%n",
+        trainer.step() - firstStep, secs, tokens[0] / secs, stepSecs > 0 ? tokens[0] / stepSecs : 0.0,
         trainer.skippedNonFinite() > 0 ? ", " + trainer.skippedNonFinite() + " non-finite batches skipped" : "");
     drawChart(o);
     boolean hasBest = trainer.bestStep() >= 0;

@@ -163,6 +163,7 @@ public final class Trainer {
   private final Optimizer opt;
   private final LrSchedule schedule;
   private long step;
+  private long stepNanos; // time in training steps, for stepNanos()
   private int epoch;
   private int batchInEpoch;
   private long[] epochStartRng;
@@ -269,7 +270,15 @@ public final class Trainer {
   }
 
   /** Optimizer steps taken so far; after {@link #resume}, counted from the start of the run, not of this process. */
-  public long step() {
+/**
+   * Nanoseconds this object spent in training steps (batch, forward, loss, backward, clipping, optimizer step) since it
+   * was made: not validation, checkpoints or the metrics file. A resumed run counts from its resumption.
+   */
+  public long stepNanos() {
+    return stepNanos;
+  }
+
+    public long step() {
     return step;
   }
 
@@ -293,6 +302,7 @@ public final class Trainer {
     long lastSave = options.nanoClock().getAsLong();
     try (OutputStream metrics = Files.newOutputStream(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       while (step < end) {
+        long stepStart = System.nanoTime();
         Tensor logits; // (N, V)
         Tensor targets; // (N)
         int numTokens;
@@ -366,6 +376,7 @@ public final class Trainer {
         }
         opt.step();
         step++;
+        stepNanos += System.nanoTime() - stepStart;
         StepInfo info = new StepInfo(step, cfg.steps(), lossValue, numTokens, lr, norm);
         JsonObject line = new JsonObject();
         line.addProperty("step", step);

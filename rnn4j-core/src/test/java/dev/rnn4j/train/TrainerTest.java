@@ -154,6 +154,20 @@ class TrainerTest {
   }
 
   @Test
+  void stepNanosCountsTheTrainingStepsOnly() throws IOException {
+    try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
+      Trainer t = windowTrainer(10, 5, 0.2, tmp.resolve("n"));
+      assertEquals(0, t.stepNanos());
+      long t0 = System.nanoTime();
+      t.run(10, null);
+      long wall = System.nanoTime() - t0;
+      assertTrue(t.stepNanos() > 0, "steps were timed");
+      assertTrue(t.stepNanos() < wall, "within the run's wall time, which adds validation and checkpoints: "
+          + t.stepNanos() + " vs " + wall);
+    }
+  }
+
+  @Test
   void windowModeValidatesOnConsecutiveWindowsFromAZeroState() throws IOException {
     try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Trainer t = windowTrainer(20, 0, 0.2, tmp.resolve("v"));
