@@ -32,6 +32,31 @@ public final class StreamBatcher implements StreamBatches {
 
     /** Chunk {@code i}, {@code 0 <= i < numChunks()}. */
     BpttBatcher.Chunk chunk(int i);
+
+    /**
+     * An epoch of {@code n} chunks, chunk {@code i} made by {@code chunk}; an index outside {@code [0, n)} is refused
+     * with the range.
+     *
+     * @param n chunks in the epoch
+     * @param chunk makes chunk {@code i}
+     * @return the epoch
+     */
+    static Epoch of(int n, java.util.function.IntFunction<BpttBatcher.Chunk> chunk) {
+      return new Epoch() {
+        @Override
+        public int numChunks() {
+          return n;
+        }
+
+        @Override
+        public BpttBatcher.Chunk chunk(int i) {
+          if (i < 0 || i >= n) {
+            throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + n + ")");
+          }
+          return chunk.apply(i);
+        }
+      };
+    }
   }
 
   private final TokenStream stream;
@@ -239,21 +264,10 @@ public final class StreamBatcher implements StreamBatches {
       at += t;
     }
     TokenStream v = view;
-    return new Epoch() {
-      @Override
-      public int numChunks() {
-        return chunks.size();
-      }
-
-      @Override
-      public BpttBatcher.Chunk chunk(int i) {
-        if (i < 0 || i >= chunks.size()) {
-          throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + chunks.size() + ")");
-        }
-        long[] c = chunks.get(i);
-        return BpttBatcher.read(v, offset, column, batchSize, c[0], (int) c[1]);
-      }
-    };
+    return Epoch.of(chunks.size(), i -> {
+      long[] c = chunks.get(i);
+      return BpttBatcher.read(v, offset, column, batchSize, c[0], (int) c[1]);
+    });
   }
 
   /** The documents of a stream in another order, as one stream. */

@@ -78,20 +78,7 @@ public final class WindowBatcher implements StreamBatches {
   public StreamBatcher.Epoch epoch(Generator gen) {
     long epochSeed = gen.nextLong();
     int n = chunksPerEpoch();
-    return new StreamBatcher.Epoch() {
-      @Override
-      public int numChunks() {
-        return n;
-      }
-
-      @Override
-      public BpttBatcher.Chunk chunk(int i) {
-        if (i < 0 || i >= n) {
-          throw new IllegalArgumentException("batch " + i + " is out of range [0, " + n + ")");
-        }
-        return read(starts(epochSeed, i));
-      }
-    };
+    return StreamBatcher.Epoch.of(n, i -> read(starts(epochSeed, i)));
   }
 
   /** The window starts of batch {@code i} of the epoch whose drawn long is {@code epochSeed}. */
@@ -142,25 +129,14 @@ public final class WindowBatcher implements StreamBatches {
     WindowBatcher reader = new WindowBatcher(stream, batchSize, bptt);
     int step = bptt;
     int n = (int) ((windows + batchSize - 1) / batchSize);
-    return new StreamBatcher.Epoch() {
-      @Override
-      public int numChunks() {
-        return n;
+    return StreamBatcher.Epoch.of(n, i -> {
+      long first = (long) i * batchSize;
+      long[] starts = new long[(int) Math.min(batchSize, windows - first)];
+      for (int b = 0; b < starts.length; b++) {
+        starts[b] = (first + b) * step;
       }
-
-      @Override
-      public BpttBatcher.Chunk chunk(int i) {
-        if (i < 0 || i >= n) {
-          throw new IllegalArgumentException("chunk " + i + " is out of range [0, " + n + ")");
-        }
-        long first = (long) i * batchSize;
-        long[] starts = new long[(int) Math.min(batchSize, windows - first)];
-        for (int b = 0; b < starts.length; b++) {
-          starts[b] = (first + b) * step;
-        }
-        return reader.read(starts);
-      }
-    };
+      return reader.read(starts);
+    });
   }
 
   /** SplitMix64's output function. */

@@ -270,16 +270,23 @@ public final class Trainer {
   }
 
   /** Optimizer steps taken so far; after {@link #resume}, counted from the start of the run, not of this process. */
-/**
+  public long step() {
+    return step;
+  }
+
+  /**
    * Nanoseconds this object spent in training steps (batch, forward, loss, backward, clipping, optimizer step) since it
    * was made: not validation, checkpoints or the metrics file. A resumed run counts from its resumption.
+   *
+   * @return the nanoseconds
    */
   public long stepNanos() {
     return stepNanos;
   }
 
-    public long step() {
-    return step;
+  /** The model being trained (for tests in this package). */
+  LanguageModel model() {
+    return model;
   }
 
   /** Trains until {@code untilStep} (at most the configured steps), then writes a checkpoint. */

@@ -75,7 +75,7 @@ class TrainerFaultTest {
     Path out = tmp.resolve("skip");
     Trainer t = trainer(out, 1e-2, 1.0, 12, 0);
     // one character's embedding is infinite: every batch holding it has a non-finite loss, the others train normally
-    LanguageModel m = modelOf(t);
+    LanguageModel m = t.model();
     float[] emb = m.namedParameters().get("embedding.weight").data();
     int q = CharTokenizer.fit(TEXT).vocabulary().id("q");
     for (int k = 0; k < 4; k++) {
@@ -100,7 +100,7 @@ class TrainerFaultTest {
     assertEquals(skipped.size(), logged);
 
     Trainer limited = trainer(tmp.resolve("limit"), 1e-2, 1.0, 12, 0);
-    float[] emb2 = modelOf(limited).namedParameters().get("embedding.weight").data();
+    float[] emb2 = limited.model().namedParameters().get("embedding.weight").data();
     for (int k = 0; k < 4; k++) {
       emb2[q * 4 + k] = Float.NaN;
     }
@@ -109,15 +109,6 @@ class TrainerFaultTest {
     assertTrue(e2.getMessage().contains("1 batches were already skipped, the limit of --skip-nonfinite"), e2.getMessage());
   }
 
-  private static LanguageModel modelOf(Trainer t) {
-    try {
-      var f = Trainer.class.getDeclaredField("model");
-      f.setAccessible(true);
-      return (LanguageModel) f.get(t);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
-  }
 
   @Test
   void aStopRequestSavesAtTheStepBoundaryAndTheResumedRunEqualsTheUninterruptedOne() throws IOException {

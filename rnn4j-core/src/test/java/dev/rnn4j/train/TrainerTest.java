@@ -123,7 +123,7 @@ class TrainerTest {
           losses.add(info.loss());
         }
       };
-      LanguageModel model = modelOf(t);
+      LanguageModel model = t.model();
       for (int step = 0; step < 40; step++) { // 38 batches an epoch: the run crosses an epoch boundary
         if (step % wb.chunksPerEpoch() == 0) {
           epoch = wb.epoch(data);
@@ -143,15 +143,6 @@ class TrainerTest {
     }
   }
 
-  private static LanguageModel modelOf(Trainer t) {
-    try {
-      var f = Trainer.class.getDeclaredField("model");
-      f.setAccessible(true);
-      return (LanguageModel) f.get(t);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
-  }
 
   @Test
   void stepNanosCountsTheTrainingStepsOnly() throws IOException {
@@ -172,7 +163,7 @@ class TrainerTest {
     try (ThreadTeam team = new ThreadTeam(1); ThreadTeam.Scope scope = team.use()) {
       Trainer t = windowTrainer(20, 0, 0.2, tmp.resolve("v"));
       t.run(20, null);
-      LanguageModel model = modelOf(t);
+      LanguageModel model = t.model();
       CharTokenizer tok = CharTokenizer.fit(PARAGRAPHS.repeat(12));
       int[] val = tok.encode(VALIDATION);
       double total = 0;
