@@ -115,7 +115,12 @@ class BatchingTest {
       HttpResponse<InputStream> r = TestServers.CLIENT.send(req, HttpResponse.BodyHandlers.ofInputStream());
       InputStream in = r.body();
       assertTrue(in.read(new byte[64]) > 0, "the stream started");
-      assertEquals(1, s.activeRows());
+      // the stream opens (headers flushed) before the engine's next step takes the row in: wait for it
+      long joined = System.nanoTime();
+      while (s.activeRows() != 1) {
+        assertTrue(System.nanoTime() - joined < Duration.ofSeconds(10).toNanos(), "the row never joined the batch");
+        Thread.sleep(1);
+      }
       long t0 = System.nanoTime();
       in.close(); // the client goes away mid-stream
       while (s.activeRows() != 0) {
