@@ -18,15 +18,20 @@ model is scored by one function on the held-out text: mean cross-entropy per cha
 64-character windows, each from a zero state, and (2) over the whole text in one pass with the state carried.
 Training tokens/s are measured in the same run, PyTorch and rnn4j one after the other (2 threads each, niced), over
 the training steps alone (batches, forward, backward, clipping, optimizer step; not validation or checkpoints), as
-`rnn4j train` reports them in its last line.
+`rnn4j train` reports them in its last line; rnn4j's include the JIT's warm-up in its first steps. A shared or virtual
+machine's speed drifts by tens of percent from minute to minute, so (a) and (b) are trained --rounds times,
+alternately (a, b, a, b, ...), and the table gives each side's median with its lowest and highest; the speed ratio is
+that of the medians, and each round's own ratio is printed too. Every round trains the same seeded models: a round
+whose loss differs from the first round's is reported as an error.
 
-Usage: scripts/lm/side_by_side.py [--corpus gpl3|docs|all] [--work DIR] [--steps-c N]
+Usage: scripts/lm/side_by_side.py [--corpus gpl3|docs|all] [--work DIR] [--steps-c N] [--rounds N]
 """
 import argparse
 import glob
 import hashlib
 import json
 import os
+import statistics
 import struct
 import subprocess
 import sys
@@ -188,7 +193,7 @@ def rnn4j_model(run):
     return model, stoi, itos
 
 
-def run_corpus(name, work, steps_c, prompt):
+def run_corpus(name, work, steps_c, prompt, rounds):
     text = build_corpus(name, work)
     cut = int(len(text) * 0.9)
     train_text, held = text[:cut], text[cut:]
@@ -202,37 +207,59 @@ def run_corpus(name, work, steps_c, prompt):
     chars = sorted(set(text))
     stoi = {c: i for i, c in enumerate(chars)}
     itos = {i: c for c, i in stoi.items()}
-    model_a, tps_a = pytorch_recipe([stoi[c] for c in train_text], len(chars))
-    rows = [("(a) PyTorch recipe, 600 steps", score(model_a, [stoi[c] for c in held]), tps_a, 600 * 32 * 64)]
+    train_ids = [stoi[c] for c in train_text]
+    held_ids = [stoi[c] for c in held]
+    b_args = ["--steps", "600", "--embedding-size", "64", "--hidden-size", "256", "--batch-size", "32", "--bptt", "64"]
+    b_out = os.path.join(work, name + "-b")
+    tps_a, tps_b, loss_a, loss_b = [], [], None, None
+    for r in range(rounds):  # alternately, so that a slow minute of the machine does not fall on one side only
+        model_a, tps = pytorch_recipe(train_ids, len(chars))
+        tps_a.append(tps)
+        la = score(model_a, held_ids)
+        if loss_a is None:
+            loss_a = la
+            samples = [("(a) PyTorch", sample(model_a, stoi, itos, prompt))]
+        elif abs(la[0] - loss_a[0]) > 1e-4:
+            sys.exit(f"(a) round {r + 1} scored {la[0]:.5f}, round 1 {loss_a[0]:.5f}: the recipe is not reproducible")
+        subprocess.run(["rm", "-rf", b_out], check=True)
+        _, tps, tokens_b = rnn4j_train(train_file, b_out, b_args)
+        tps_b.append(tps)
+        model, s2i, _ = rnn4j_model(b_out)
+        lb = score(model, [s2i.get(c, UNK) for c in held])
+        if loss_b is None:
+            loss_b = lb
+        elif abs(lb[0] - loss_b[0]) > 1e-4:
+            sys.exit(f"(b) round {r + 1} scored {lb[0]:.5f}, round 1 {loss_b[0]:.5f}: rnn4j's run is not reproducible")
+        print(f"round {r + 1}: (a) {tps_a[-1]:,.0f} tokens/s, (b) {tps_b[-1]:,.0f} tokens/s, "
+              f"{tps_b[-1] / tps_a[-1]:.2f}x; losses {la[0]:.3f} / {lb[0]:.3f}")
+        sys.stdout.flush()
+    rows = [("(a) PyTorch recipe, 600 steps", loss_a, tps_a, 600 * 32 * 64),
+            ("(b) rnn4j, same size and token budget", loss_b, tps_b, tokens_b)]
+
+    c_out = os.path.join(work, name + "-c")
+    subprocess.run(["rm", "-rf", c_out], check=True)
+    _, tps, tokens = rnn4j_train(train_file, c_out, [] if steps_c is None else ["--steps", str(steps_c)])
+    model, s2i, i2s = rnn4j_model(c_out)
+    rows.append(("(c) rnn4j defaults", score(model, [s2i.get(c, UNK) for c in held]), [tps], tokens))
     print("done:", rows[-1])
     sys.stdout.flush()
-    samples = [("(a) PyTorch", sample(model_a, stoi, itos, prompt))]
+    samples.append(("(c) rnn4j best/ (sampled in PyTorch, same sampler)", sample(model, s2i, i2s, prompt)))
+    g = subprocess.run(["nice", RNN4J, "generate", "--checkpoint", c_out, "--prompt", prompt, "--strategy",
+                        "sample", "--temperature", "0.8", "--max-new-tokens", "240", "--no-eos", "--seed", "0"],
+                       capture_output=True, text=True)
+    samples.append(("(c) rnn4j generate --checkpoint " + os.path.basename(c_out), g.stdout.strip()))
 
-    runs = [("(b) rnn4j, same size and token budget", os.path.join(work, name + "-b"),
-             ["--steps", "600", "--embedding-size", "64", "--hidden-size", "256", "--batch-size", "32", "--bptt", "64"]),
-            ("(c) rnn4j defaults", os.path.join(work, name + "-c"), [] if steps_c is None else ["--steps", str(steps_c)])]
-    for label, out, extra in runs:
-        subprocess.run(["rm", "-rf", out], check=True)
-        _, tps, tokens = rnn4j_train(train_file, out, extra)
-        model, s2i, i2s = rnn4j_model(out)
-        rows.append((label, score(model, [s2i.get(c, UNK) for c in held]), tps, tokens))
-        print("done:", rows[-1])
-        sys.stdout.flush()
-        if label.startswith("(c)"):
-            samples.append(("(c) rnn4j best/ (sampled in PyTorch, same sampler)", sample(model, s2i, i2s, prompt)))
-            g = subprocess.run(["nice", RNN4J, "generate", "--checkpoint", out, "--prompt", prompt, "--strategy",
-                                "sample", "--temperature", "0.8", "--max-new-tokens", "240", "--no-eos", "--seed", "0"],
-                               capture_output=True, text=True)
-            samples.append(("(c) rnn4j generate --checkpoint " + os.path.basename(out), g.stdout.strip()))
-
-    print("| model | held-out loss, 64-char windows from zero state | held-out loss, state carried | training tokens | tokens/s |")
+    print("| model | held-out loss, 64-char windows from zero state | held-out loss, state carried | training tokens "
+          "| tokens/s (median, lowest-highest of the rounds) |")
     print("|---|---|---|---|---|")
     for label, (w, c), tps, tokens in rows:
-        print(f"| {label} | {w:.3f} | {c:.3f} | {tokens:,} | {tps:,.0f} |")
+        spread = f" ({min(tps):,.0f}-{max(tps):,.0f}, {len(tps)} rounds)" if len(tps) > 1 else ""
+        print(f"| {label} | {w:.3f} | {c:.3f} | {tokens:,} | {statistics.median(tps):,.0f}{spread} |")
     sys.stdout.flush()
     base = rows[0][1][0]
-    print(f"(b)/(a) loss {rows[1][1][0] / base:.3f}, (c)/(a) loss {rows[2][1][0] / base:.3f}, "
-          f"rnn4j (b) tokens/s / PyTorch {rows[1][2] / rows[0][2]:.2f}x")
+    ratios = ", ".join(f"{b / a:.2f}x" for a, b in zip(tps_a, tps_b))
+    print(f"(b)/(a) loss {rows[1][1][0] / base:.3f}, (c)/(a) loss {rows[2][1][0] / base:.3f}; rnn4j (b) tokens/s / "
+          f"PyTorch: {statistics.median(tps_b) / statistics.median(tps_a):.2f}x of the medians (rounds: {ratios})")
     for label, s in samples:
         print(f"\n{label}:\n    " + s.replace("\n", "\n    "))
     sys.stdout.flush()
@@ -245,15 +272,18 @@ def main():
     ap.add_argument("--work", default="/tmp/rnn4j-side-by-side")
     ap.add_argument("--steps-c", type=int, default=None, help="override the steps of (c) (default: rnn4j's)")
     ap.add_argument("--prompt", default="The ")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of (a) and (b), alternately (default: 3)")
     ap.add_argument("--rnn4j", default=RNN4J, help="the rnn4j command (default: bin/rnn4j of this checkout)")
     args = ap.parse_args()
     RNN4J = args.rnn4j
+    if args.rounds < 1:
+        ap.error(f"--rounds must be at least 1, got {args.rounds}")
     torch.set_num_threads(2)
     os.makedirs(args.work, exist_ok=True)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads (OMP_WAIT_POLICY="
           f"{os.environ['OMP_WAIT_POLICY']}); rnn4j {RNN4J} --threads 2")
     for name in (["gpl3", "docs"] if args.corpus == "all" else [args.corpus]):
-        run_corpus(name, args.work, args.steps_c, args.prompt)
+        run_corpus(name, args.work, args.steps_c, args.prompt, args.rounds)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,11 @@ public sealed class Generator permits Generator.Shared {
     }
 
     @Override
+    public synchronized long reserve(long count) {
+      return super.reserve(count);
+    }
+
+    @Override
     public synchronized double nextGaussian() {
       return super.nextGaussian();
     }
@@ -94,7 +99,37 @@ public sealed class Generator permits Generator.Shared {
 
   /** The next 64 random bits. */
   public long nextLong() {
-    long z = (state += GOLDEN_GAMMA);
+    return mix(state += GOLDEN_GAMMA);
+  }
+
+  /**
+   * Takes the next {@code count} draws of {@link #nextLong()} at once, for bulk operations that split them over
+   * threads: returns a position {@code at} such that {@link #drawAt(long, long) drawAt(at, i)} is the {@code i}-th of
+   * those draws ({@code 0 <= i < count}), and moves the stream past them. The numbers are exactly those that
+   * {@code count} calls of {@link #nextLong()} would have given, so a run's stream does not depend on whether an
+   * operation drew them one by one or in bulk.
+   *
+   * @throws IllegalArgumentException if {@code count} is negative
+   */
+  public long reserve(long count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, got " + count);
+    }
+    long at = state;
+    state += count * GOLDEN_GAMMA; // SplitMix64's state moves by a constant per draw (modulo 2^64)
+    return at;
+  }
+
+  /**
+   * Draw {@code i} of a block taken by {@link #reserve(long)} at position {@code at}: a pure function, safe to call
+   * from any thread.
+   */
+  public static long drawAt(long at, long i) {
+    return mix(at + (i + 1) * GOLDEN_GAMMA);
+  }
+
+  /** SplitMix64's output function of one state word. */
+  private static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.util.ThreadTeam;
 import org.junit.jupiter.api.Test;
 
-/** Linear, Embedding and Dropout: PyTorch's default init, errors, and dropout's statistics. */
+/** Linear, Embedding and Dropout: PyTorch's default init, errors, and dropout's statistics and stream. */
 class LayersTest {
   @Test
   void linearInitIsUniformWithinOneOverSqrtFanIn() {
@@ -102,5 +103,78 @@ class LayersTest {
     assertEquals(0f, all[0] + all[1] + all[2]);
     assertThrows(IllegalArgumentException.class, () -> new Dropout(1.5, new Generator(1)));
     assertThrows(IllegalArgumentException.class, () -> new Dropout(Double.NaN, new Generator(1)));
+  }
+
+  /**
+   * The mask is drawn in bulk and split over threads; it must be exactly the one-by-one definition (element i kept
+   * when the i-th nextDouble() is >= p), whatever the thread count, and leave the generator where those draws end.
+   */
+  @Test
+  void dropoutMaskIsTheOneByOneStreamForEveryThreadCount() {
+    int n = 100_003; // several chunks, and an odd tail
+    float[] xs = new float[n];
+    for (int i = 0; i < n; i++) {
+      xs[i] = (i % 7) - 3.5f;
+    }
+    Tensor x = Tensor.wrap(xs, dev.rnn4j.tensor.Shape.of(n));
+    for (double p : new double[] {0.1, 0.5, 0.9, 0x1p-53, Math.nextDown(1.0)}) {
+      Generator ref = new Generator(11);
+      float keep = (float) (1.0 / (1.0 - p));
+      float[] want = new float[n];
+      for (int i = 0; i < n; i++) {
+        want[i] = ref.nextDouble() >= p ? xs[i] * keep : xs[i] * 0f;
+      }
+      long next = ref.nextLong();
+      for (int threads : new int[] {1, 2, 3}) {
+        Generator gen = new Generator(11);
+        float[] got;
+        try (ThreadTeam team = new ThreadTeam(threads); ThreadTeam.Scope s = team.use()) {
+          got = new Dropout(p, gen).forward(x).data();
+        }
+        for (int i = 0; i < n; i++) {
+          if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+            throw new AssertionError("p=" + p + ", " + threads + " threads, element " + i + ": " + got[i]
+                + " but one-by-one draws give " + want[i]);
+          }
+        }
+        assertEquals(next, gen.nextLong(), "the stream after the mask, p=" + p + ", " + threads + " threads");
+      }
+    }
+  }
+
+  @Test
+  void dropoutMultipliesByTheMaskLikePyTorch() {
+    Tensor x = Tensor.of(Float.NaN, Float.POSITIVE_INFINITY, -2f);
+    float[] all = new Dropout(1, new Generator(1)).forward(x).data(); // PyTorch: input * 0
+    assertTrue(Float.isNaN(all[0]) && Float.isNaN(all[1]), "NaN and inf times a zero mask are NaN");
+    assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(all[2]));
+  }
+
+  @Test
+  void reservedDrawsAreTheNextDraws() {
+    Generator a = new Generator(5);
+    Generator b = new Generator(5);
+    a.nextLong();
+    b.nextLong();
+    long at = a.reserve(1000);
+    for (int i = 0; i < 1000; i++) {
+      assertEquals(b.nextLong(), Generator.drawAt(at, i), "draw " + i);
+    }
+    assertEquals(b.nextLong(), a.nextLong());
+    long empty = a.reserve(0);
+    assertEquals(Generator.drawAt(empty, 0), a.nextLong(), "an empty block moves nothing");
+    assertThrows(IllegalArgumentException.class, () -> a.reserve(-1));
+    Generator shared = Generator.defaultGenerator(); // its reserve holds the lock like its other draws
+    long[] saved = shared.snapshot();
+    try {
+      shared.manualSeed(3);
+      long sat = shared.reserve(2);
+      Generator c = new Generator(3);
+      assertEquals(c.nextLong(), Generator.drawAt(sat, 0));
+      assertEquals(c.nextLong(), Generator.drawAt(sat, 1));
+      assertEquals(c.nextLong(), shared.nextLong());
+    } finally {
+      shared.restore(saved);
+    }
   }
 }
