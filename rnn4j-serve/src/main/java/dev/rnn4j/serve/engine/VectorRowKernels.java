@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link RowKernels} on the Vector API at rnn4j's configured width ({@link Species#FLOAT}), over weights packed in
  * blocks of two vectors' worth of columns, then blocks of one vector (the last padded with zero columns to a whole
- * vector), each block a contiguous {@code (k, stride)} array read in order. Register tiles: eight or four x rows by
- * the block's two weight vectors (each weight vector loaded once per tile and input); a leftover row takes four blocks
+ * vector), each block a contiguous {@code (k, stride)} array read in order. Register tiles: four x rows by the
+ * block's two weight vectors (each weight vector loaded once per tile and input); a leftover row takes four blocks
  * at once, so eight independent accumulators hide the fused multiply-add's latency; narrow blocks go four rows at a
  * time, their padding lanes computed and not stored. Every element gets the same fused multiply-adds in the same order in all of these paths (see
  * {@link RowKernels}). Loaded only when {@code jdk.incubator.vector} is present.
@@ -62,11 +62,9 @@ final class VectorRowKernels extends RowKernels {
         for (int g = 0; g < group; g++) {
           int jg = p.start[blk + g];
           int base = p.offset[blk + g];
-          int b = 0;
-          for (; b + 8 <= n; b += 8) {
-            tile8x2(wt, base, k, x, xOff + b * xStride, xStride, jg, out, outOff + b * outStride, outStride, bias);
-          }
-          if (b + 4 <= n) {
+          // Four rows at a time: an eight-row tile (sixteen accumulators) made the engine's step at 16 rows 1.7x
+          // slower (BENCHMARKS.md, `rnn4j serve` run 5).
+          for (int b = 0; b < tiled; b += 4) {
             tile4x2(wt, base, k, x, xOff + b * xStride, xStride, jg, out, outOff + b * outStride, outStride, bias);
           }
         }
@@ -170,66 +168,6 @@ final class VectorRowKernels extends RowKernels {
     store(a21, bias, j + l, out, o0 + 2 * os);
     store(a30, bias, j, out, o0 + 3 * os);
     store(a31, bias, j + l, out, o0 + 3 * os);
-  }
-
-  /** Eight rows by one block's two weight vectors: sixteen accumulators, each weight vector loaded once for eight rows. */
-  private static void tile8x2(float[] wt, int base, int k, float[] x, int x0, int xs, int j, float[] out, int o0,
-      int os, float[] bias) {
-    int l = F.length();
-    int s = 2 * l;
-    FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
-    FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
-    FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
-    FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
-    FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F);
-    FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
-    FloatVector a60 = FloatVector.zero(F), a61 = FloatVector.zero(F);
-    FloatVector a70 = FloatVector.zero(F), a71 = FloatVector.zero(F);
-    int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs, x5 = x4 + xs, x6 = x5 + xs, x7 = x6 + xs;
-    for (int i = 0, w = base; i < k; i++, w += s) {
-      FloatVector w0 = FloatVector.fromArray(F, wt, w);
-      FloatVector w1 = FloatVector.fromArray(F, wt, w + l);
-      FloatVector u = FloatVector.broadcast(F, x[x0 + i]);
-      a00 = u.fma(w0, a00);
-      a01 = u.fma(w1, a01);
-      u = FloatVector.broadcast(F, x[x1 + i]);
-      a10 = u.fma(w0, a10);
-      a11 = u.fma(w1, a11);
-      u = FloatVector.broadcast(F, x[x2 + i]);
-      a20 = u.fma(w0, a20);
-      a21 = u.fma(w1, a21);
-      u = FloatVector.broadcast(F, x[x3 + i]);
-      a30 = u.fma(w0, a30);
-      a31 = u.fma(w1, a31);
-      u = FloatVector.broadcast(F, x[x4 + i]);
-      a40 = u.fma(w0, a40);
-      a41 = u.fma(w1, a41);
-      u = FloatVector.broadcast(F, x[x5 + i]);
-      a50 = u.fma(w0, a50);
-      a51 = u.fma(w1, a51);
-      u = FloatVector.broadcast(F, x[x6 + i]);
-      a60 = u.fma(w0, a60);
-      a61 = u.fma(w1, a61);
-      u = FloatVector.broadcast(F, x[x7 + i]);
-      a70 = u.fma(w0, a70);
-      a71 = u.fma(w1, a71);
-    }
-    store(a00, bias, j, out, o0);
-    store(a01, bias, j + l, out, o0);
-    store(a10, bias, j, out, o0 + os);
-    store(a11, bias, j + l, out, o0 + os);
-    store(a20, bias, j, out, o0 + 2 * os);
-    store(a21, bias, j + l, out, o0 + 2 * os);
-    store(a30, bias, j, out, o0 + 3 * os);
-    store(a31, bias, j + l, out, o0 + 3 * os);
-    store(a40, bias, j, out, o0 + 4 * os);
-    store(a41, bias, j + l, out, o0 + 4 * os);
-    store(a50, bias, j, out, o0 + 5 * os);
-    store(a51, bias, j + l, out, o0 + 5 * os);
-    store(a60, bias, j, out, o0 + 6 * os);
-    store(a61, bias, j + l, out, o0 + 6 * os);
-    store(a70, bias, j, out, o0 + 7 * os);
-    store(a71, bias, j + l, out, o0 + 7 * os);
   }
 
   /** One row by one block's two weight vectors. */
