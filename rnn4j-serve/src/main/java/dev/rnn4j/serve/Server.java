@@ -97,16 +97,9 @@ public final class Server implements AutoCloseable {
         json(ctx, 200, scoring.score(readBody(ctx)));
         metrics.request("score", "ok");
       }));
-      c.routes.exception(ApiError.class, (e, ctx) -> {
-        if (e.retryAfterSeconds != null) {
-          ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds));
-        }
-        error(ctx, e.status, e.code, e.getMessage());
-      });
-      c.routes.exception(Exception.class, (e, ctx) -> {
-        LOG.log(Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
-        error(ctx, 500, "internal", "the server failed on this request: " + e.getClass().getSimpleName());
-      });
+      // Errors of the guard and of untracked routes; a tracked handler answers its own (see tracked).
+      c.routes.exception(ApiError.class, (e, ctx) -> answer(ctx, e));
+      c.routes.exception(Exception.class, (e, ctx) -> answer(ctx, e));
       c.routes.error(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
       c.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
     });
@@ -184,7 +177,12 @@ public final class Server implements AutoCloseable {
     void run() throws Exception;
   }
 
-  private void tracked(Context ctx, String endpoint, Body body) throws Exception {
+  /**
+   * Runs a handler counted in flight, and writes its error answer before it stops counting: {@link #stop()} waits
+   * for the count to reach zero and then closes the connections, so an answer left to Javalin's exception mapper
+   * (which runs after the handler returns) could be cut off, as a queued request refused at shutdown once was.
+   */
+  private void tracked(Context ctx, String endpoint, Body body) {
     inFlight.incrementAndGet();
     try {
       if (stopping) {
@@ -193,10 +191,30 @@ public final class Server implements AutoCloseable {
       body.run();
     } catch (ApiError e) {
       metrics.request(endpoint, outcomeOf(e.status));
-      throw e;
+      answer(ctx, e);
+    } catch (Exception e) {
+      answer(ctx, e);
     } finally {
       inFlight.decrementAndGet();
     }
+  }
+
+  /** The JSON error answer for {@code e}: its status, code and message, and {@code Retry-After} when it has one. */
+  private static void answer(Context ctx, ApiError e) {
+    if (e.retryAfterSeconds != null) {
+      ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds));
+    }
+    error(ctx, e.status, e.code, e.getMessage());
+  }
+
+  /** A failure of the server itself: logged with its stack trace, answered 500 without it. */
+  private static void answer(Context ctx, Exception e) {
+    if (e instanceof ApiError api) {
+      answer(ctx, api);
+      return;
+    }
+    LOG.log(Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+    error(ctx, 500, "internal", "the server failed on this request: " + e.getClass().getSimpleName());
   }
 
   private static String outcomeOf(int status) {
