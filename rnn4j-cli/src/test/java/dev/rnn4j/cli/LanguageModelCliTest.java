@@ -10,7 +10,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rnn4j.io.Checkpoint;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,14 +41,7 @@ class LanguageModelCliTest {
 
   @BeforeAll
   static void trainOnParagraphs() throws IOException {
-    corpus = tmp.resolve("paragraphs.txt");
-    StringBuilder sb = new StringBuilder();
-    String[] words = {"cat", "dog", "mat", "log", "sun", "sea"};
-    for (int p = 0; p < 40; p++) {
-      sb.append("the ").append(words[p % 6]).append(" sat on the ").append(words[(p * 5 + 1) % 6]).append(".\n")
-          .append("it was ").append(words[(p + 2) % 6]).append(" day.\n\n");
-    }
-    Files.writeString(corpus, sb.toString(), StandardCharsets.UTF_8);
+    corpus = Paragraphs.write(tmp.resolve("paragraphs.txt"));
     run = tmp.resolve("run");
     CliTest.Run r = run(args(new String[] {"train", "--data", corpus.toString(), "--out", run.toString()},
         "--steps", "40", "--eval-every", "5", "--embedding-dropout", "0.2", "--dropout", "0.1", "--tie-weights",

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import dev.rnn4j.io.Checkpoint;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,14 +36,7 @@ class WindowBatchingCliTest {
 
   @BeforeAll
   static void writeCorpus() throws IOException {
-    corpus = tmp.resolve("paragraphs.txt");
-    StringBuilder sb = new StringBuilder();
-    String[] words = {"cat", "dog", "mat", "log", "sun", "sea"};
-    for (int p = 0; p < 40; p++) {
-      sb.append("the ").append(words[p % 6]).append(" sat on the ").append(words[(p * 5 + 1) % 6]).append(".\n")
-          .append("it was ").append(words[(p + 2) % 6]).append(" day.\n\n");
-    }
-    Files.writeString(corpus, sb.toString(), StandardCharsets.UTF_8);
+    corpus = Paragraphs.write(tmp.resolve("paragraphs.txt"));
   }
 
   @Test

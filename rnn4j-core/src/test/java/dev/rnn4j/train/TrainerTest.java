@@ -79,6 +79,26 @@ class TrainerTest {
   /** Held-out text unlike the training text (reversed), so a model that fits the training text gets worse on it. */
   private static final String VALIDATION = new StringBuilder(PARAGRAPHS).reverse().toString();
 
+  /**
+   * Trains {@code make(dir)} to {@code stopAt}, resumes a new one from its checkpoint to {@code steps}, and checks it
+   * ends bitwise where {@code whole} (run uninterrupted in {@code wholeDir}) ended: weights, metrics, best step.
+   */
+  private static void assertResumesExactly(Trainer whole, Path wholeDir, int steps, int stopAt, Path dir,
+      java.util.function.Function<Path, Trainer> make) throws IOException {
+    make.apply(dir).run(stopAt, null);
+    Trainer b = make.apply(dir);
+    b.resume(Checkpoint.read(dir.resolve("checkpoint")));
+    b.run(steps, null);
+    Map<String, Tensor> x = Checkpoint.read(wholeDir.resolve("checkpoint")).model();
+    Map<String, Tensor> y = Checkpoint.read(dir.resolve("checkpoint")).model();
+    for (String k : x.keySet()) {
+      assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming at step " + stopAt);
+    }
+    assertEquals(Files.readString(wholeDir.resolve("metrics.jsonl")), Files.readString(dir.resolve("metrics.jsonl")),
+        "the same steps, losses and validations");
+    assertEquals(whole.bestStep(), b.bestStep());
+  }
+
   private Trainer shuffledTrainer(int steps, int evalEvery, Path out) {
     String text = PARAGRAPHS.repeat(12);
     CharTokenizer tok = CharTokenizer.fit(text);
@@ -203,19 +223,8 @@ class TrainerTest {
       Trainer whole = windowTrainer(80, 5, 0.2, tmp.resolve("wu"));
       whole.run(80, null); // 38 batches an epoch: the run crosses two epoch boundaries
       for (int stopAt : new int[] {17, 38, 60}) { // inside the first epoch, at its end, inside a later one
-        Path dir = tmp.resolve("wr" + stopAt);
-        windowTrainer(80, 5, 0.2, dir).run(stopAt, null);
-        Trainer b = windowTrainer(80, 5, 0.2, dir);
-        b.resume(Checkpoint.read(dir.resolve("checkpoint")));
-        b.run(80, null);
-        Map<String, Tensor> x = Checkpoint.read(tmp.resolve("wu").resolve("checkpoint")).model();
-        Map<String, Tensor> y = Checkpoint.read(dir.resolve("checkpoint")).model();
-        for (String k : x.keySet()) {
-          assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming at step " + stopAt);
-        }
-        assertEquals(Files.readString(tmp.resolve("wu").resolve("metrics.jsonl")),
-            Files.readString(dir.resolve("metrics.jsonl")), "the same steps, losses and validations");
-        assertEquals(whole.bestStep(), b.bestStep());
+        assertResumesExactly(whole, tmp.resolve("wu"), 80, stopAt, tmp.resolve("wr" + stopAt),
+            dir -> windowTrainer(80, 5, 0.2, dir));
       }
     }
   }
@@ -226,19 +235,8 @@ class TrainerTest {
       Trainer whole = shuffledTrainer(100, 10, tmp.resolve("u"));
       whole.run(100, null); // about 37 chunks per epoch: the run crosses two epoch boundaries
       for (int stopAt : new int[] {17, 37, 70}) { // inside the first epoch, near its end, inside a later one
-        Path dir = tmp.resolve("r" + stopAt);
-        shuffledTrainer(100, 10, dir).run(stopAt, null);
-        Trainer b = shuffledTrainer(100, 10, dir);
-        b.resume(Checkpoint.read(dir.resolve("checkpoint")));
-        b.run(100, null);
-        Map<String, Tensor> x = Checkpoint.read(tmp.resolve("u").resolve("checkpoint")).model();
-        Map<String, Tensor> y = Checkpoint.read(dir.resolve("checkpoint")).model();
-        for (String k : x.keySet()) {
-          assertTrue(x.get(k).contentEquals(y.get(k)), k + " differs after resuming at step " + stopAt);
-        }
-        assertEquals(Files.readString(tmp.resolve("u").resolve("metrics.jsonl")),
-            Files.readString(dir.resolve("metrics.jsonl")), "the same steps, losses and validations");
-        assertEquals(whole.bestStep(), b.bestStep());
+        assertResumesExactly(whole, tmp.resolve("u"), 100, stopAt, tmp.resolve("r" + stopAt),
+            dir -> shuffledTrainer(100, 10, dir));
       }
     }
   }
