@@ -3,6 +3,9 @@ package dev.rnn4j.serve.engine;
 import dev.rnn4j.generate.Sampling;
 import dev.rnn4j.tensor.Generator;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,9 +16,10 @@ import java.util.logging.Logger;
 /**
  * Continuous batching for one language model: a single decoding thread owns up to {@code maxRows} active rows and
  * advances all of them by one token per step ({@link LmStepper#step}). Between steps, rows whose sequence ended (end
- * token, stop string, token limit, deadline, cancellation) leave, and queued jobs join: each new prompt is read in one
- * packed pass ({@link LmStepper#prompt}), its first token chosen from the logits at its last position, and it steps
- * with the others from the next step on. A job with {@code numSamples} samples takes that many rows (its prompt is
+ * token, stop string, token limit, deadline, cancellation) leave, and queued jobs join: the prompts joining together
+ * are read in one packed pass ({@link LmStepper#prompts}: one input product over all their tokens, the recurrence
+ * batched over the prompts still running, logits only at each last position), each first token is chosen from those
+ * logits, and the new rows step with the others from the next step on. A job with {@code numSamples} samples takes that many rows (its prompt is
  * read once and the state copied). Rows are kept dense, {@code [0, active)}: a leaving row's slot takes the last row.
  *
  * <p>Each row has its own generator (seeded per sample), and the stepper's products do not depend on which rows share
@@ -207,7 +211,7 @@ public final class Engine implements AutoCloseable {
   }
 
   private void loop() {
-    java.util.List<Job> joining = new java.util.ArrayList<>();
+    List<Job> joining = new ArrayList<>();
     try {
       while (true) {
         joining.clear();
@@ -229,9 +233,7 @@ public final class Engine implements AutoCloseable {
         } finally {
           lock.unlock();
         }
-        for (Job j : joining) {
-          admit(j);
-        }
+        admit(joining);
         long now = System.nanoTime();
         for (int r = 0; r < active; r++) {
           Job j = slot[r].job;
@@ -259,48 +261,89 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private void admit(Job job) {
-    long waited = System.nanoTime() - job.enqueuedNanos;
-    observer.queueWait(waited);
-    if (job.cancelled || System.nanoTime() - job.deadlineNanos > 0) {
-      FinishReason why = job.cancelled ? FinishReason.CANCELLED : FinishReason.TIMEOUT;
-      for (int i = 0; i < job.numSamples; i++) {
-        job.listener.onFinish(i, why, 0);
-      }
+  /**
+   * Starts the jobs that left the queue: reads their prompts (batched: all in one packed pass, longest first; unbatched:
+   * one by one), gives each sample a row with a copy of its prompt's state, and chooses every row's first token.
+   */
+  private void admit(List<Job> jobs) {
+    if (jobs.isEmpty()) {
       return;
     }
+    List<Job> reading = new ArrayList<>(jobs.size());
+    long now = System.nanoTime();
+    for (Job job : jobs) {
+      long waited = now - job.enqueuedNanos;
+      observer.queueWait(waited);
+      if (job.cancelled || now - job.deadlineNanos > 0) {
+        FinishReason why = job.cancelled ? FinishReason.CANCELLED : FinishReason.TIMEOUT;
+        for (int i = 0; i < job.numSamples; i++) {
+          job.listener.onFinish(i, why, 0);
+        }
+      } else if (job.settings.maxNewTokens() == 0) {
+        job.listener.onStart(waited);
+        for (int i = 0; i < job.numSamples; i++) {
+          job.listener.onFinish(i, FinishReason.LENGTH, 0);
+        }
+      } else {
+        job.waitedNanos = waited;
+        reading.add(job);
+      }
+    }
+    if (batching) {
+      read(reading);
+    } else {
+      for (Job job : reading) {
+        read(List.of(job));
+      }
+    }
+  }
+
+  /** Reads {@code jobs}' prompts in one packed pass into the rows after the active ones, and starts their samples. */
+  private void read(List<Job> jobs) {
+    if (jobs.isEmpty()) {
+      return;
+    }
+    Job[] sorted = jobs.toArray(new Job[0]);
+    Arrays.sort(sorted, (a, b) -> Integer.compare(b.prompt.length, a.prompt.length)); // stable
+    int[][] prompts = new int[sorted.length][];
+    for (int i = 0; i < sorted.length; i++) {
+      prompts[i] = sorted[i].prompt;
+    }
     int first = active;
-    if (job.settings.maxNewTokens() > 0) {
-      try {
-        stepper.prompt(rows, first, job.prompt);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "reading a prompt failed; the request ends with finish reason error", e);
+    try {
+      stepper.prompts(rows, first, prompts);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "reading " + sorted.length + " prompts failed; their requests end with finish reason"
+          + " error", e);
+      for (Job job : sorted) {
         for (int i = 0; i < job.numSamples; i++) {
           job.listener.onFinish(i, FinishReason.ERROR, 0);
         }
-        return;
+      }
+      return;
+    }
+    // Job i's prompt is in row first + i: its first sample stays there, the others take copies after the prompts.
+    int next = first + sorted.length;
+    for (int i = 0; i < sorted.length; i++) {
+      Job job = sorted[i];
+      job.listener.onStart(job.waitedNanos);
+      for (int k = 0; k < job.numSamples; k++) {
+        int r = k == 0 ? first + i : next++;
+        rows.copyRow(first + i, r);
+        slot[r] = new Row(job, k);
+        done[r] = false;
       }
     }
-    job.listener.onStart(waited);
-    for (int i = 0; i < job.numSamples; i++) {
-      int r = first + i;
-      rows.copyRow(first, r);
-      slot[r] = new Row(job, i);
-      done[r] = false;
-      active++;
-      if (job.settings.maxNewTokens() == 0) {
-        finish(r, FinishReason.LENGTH);
-      } else {
-        try {
-          advance(r);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "choosing a token failed; the row ends with finish reason error", e);
-          finish(r, FinishReason.ERROR);
-        }
+    active = next;
+    for (int r = first; r < next; r++) {
+      try {
+        advance(r);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "choosing a token failed; the row ends with finish reason error", e);
+        finish(r, FinishReason.ERROR);
       }
     }
     compact();
-    activeSnapshot = active;
   }
 
   private void stepAll() {

@@ -25,6 +25,7 @@ public final class Job {
   final Listener listener;
   volatile boolean cancelled;
   long enqueuedNanos;
+  long waitedNanos; // in the queue, set when the engine takes it
 
   /** A job; {@code deadlineNanos} is on the {@link System#nanoTime()} scale. */
   public Job(int[] prompt, DecodeSettings settings, int numSamples, long deadlineNanos, Listener listener) {

@@ -258,32 +258,77 @@ public final class LmStepper {
    * all its positions, then the recurrence; logits only at the last position.
    */
   public void prompt(Rows rows, int r, int[] tokens) {
-    int t = tokens.length;
-    if (t == 0) {
-      throw new IllegalArgumentException("a prompt needs at least one token (the <bos> token)");
+    prompts(rows, r, new int[][] {tokens});
+  }
+
+  /**
+   * Reads several prompts at once into rows {@code [first, first + prompts.length)} (each from a zero state) as one
+   * packed pass, the way {@code pack_padded_sequence} lays them out: prompts sorted by length, longest first; time step
+   * {@code s} advances the first {@code batchSizes[s]} rows (those whose prompt is longer than {@code s}) with one
+   * product. Per layer, one input product over every prompt's tokens; logits only at each prompt's last position. Row
+   * {@code first + i} ends with the same bits as {@link #prompt} of {@code prompts[i]} alone.
+   *
+   * @throws IllegalArgumentException when a prompt is empty, the lengths increase, or the rows do not fit
+   */
+  public void prompts(Rows rows, int first, int[][] prompts) {
+    int m = prompts.length;
+    if (m == 0) {
+      return;
     }
-    rows.reset(r);
+    if (first < 0 || first + m > rows.capacity) {
+      throw new IllegalArgumentException("rows [" + first + ", " + (first + m) + ") do not fit buffers of "
+          + rows.capacity + " rows");
+    }
+    int maxT = prompts[0].length;
+    int total = 0;
+    for (int i = 0; i < m; i++) {
+      int t = prompts[i].length;
+      if (t == 0) {
+        throw new IllegalArgumentException("prompt " + i + " is empty; a prompt needs at least the <bos> token");
+      }
+      if (t > (i == 0 ? maxT : prompts[i - 1].length)) {
+        throw new IllegalArgumentException("prompts must be sorted by length, longest first: prompt " + i + " has "
+            + t + " tokens, prompt " + (i - 1) + " " + prompts[i - 1].length);
+      }
+      total += t;
+    }
+    int[] batchSizes = new int[maxT];
+    int[] offsets = new int[maxT]; // where time step s starts in the packed (time-major) order
+    int[] packed = new int[total];
+    for (int s = 0, at = 0; s < maxT; s++) {
+      offsets[s] = at;
+      for (int i = 0; i < m && prompts[i].length > s; i++) {
+        packed[at++] = prompts[i][s];
+        batchSizes[s]++;
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      rows.reset(first + i);
+    }
     int gh3 = g * h;
-    float[] giAll = new float[t * gh3]; // (T, G*H): one allocation per prompt, not per token
-    float[] outs = layers > 1 ? new float[t * o] : null; // (T, O): layer l's outputs, layer l+1's inputs
+    float[] giAll = new float[total * gh3]; // (N, G*H): one allocation per pass, not per token
+    float[] outs = layers > 1 ? new float[total * o] : null; // (N, O): layer l's outputs, layer l+1's inputs
     for (int l = 0; l < layers; l++) {
       if (l == 0) {
-        inputProjection(rows, tokens, 0, t, giAll, 0);
+        inputProjection(rows, packed, 0, total, giAll, 0);
       } else {
-        product(wIh[l], bIh[l], outs, 0, o, t, giAll, 0, gh3);
+        product(wIh[l], bIh[l], outs, 0, o, total, giAll, 0, gh3);
       }
-      for (int s = 0; s < t; s++) {
-        product(wHh[l], bHh[l], rows.hs[l], r * o, o, 1, rows.gh, r * gh3, gh3);
-        cellUpdate(rows, l, r, giAll, s * gh3);
+      for (int s = 0; s < maxT; s++) {
+        int n = batchSizes[s];
+        product(wHh[l], bHh[l], rows.hs[l], first * o, o, n, rows.gh, first * gh3, gh3);
+        for (int i = 0; i < n; i++) {
+          cellUpdate(rows, l, first + i, giAll, (offsets[s] + i) * gh3);
+        }
         if (wHr[l] != null) {
-          product(wHr[l], null, rows.cellOut, r * h, h, 1, rows.hs[l], r * o, o);
+          product(wHr[l], null, rows.cellOut, first * h, h, n, rows.hs[l], first * o, o);
         }
         if (outs != null) {
-          System.arraycopy(rows.hs[l], r * o, outs, s * o, o);
+          System.arraycopy(rows.hs[l], first * o, outs, offsets[s] * o, n * o);
         }
       }
     }
-    product(dec, decBias, rows.hs[layers - 1], r * o, o, 1, rows.logits, r * v, v);
+    product(dec, decBias, rows.hs[layers - 1], first * o, o, m, rows.logits, first * v, v);
   }
 
   /** The gate nonlinearities and state update of row {@code r} in layer {@code l}; input gates at {@code gi[giOff]}. */

@@ -2,6 +2,7 @@ package dev.rnn4j.serve.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.model.LanguageModel;
@@ -10,6 +11,7 @@ import dev.rnn4j.tensor.Generator;
 import dev.rnn4j.util.ThreadTeam;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -140,6 +142,48 @@ class LmStepperTest {
       s.step(batch, feed, 9);
     }
     assertArrayEquals(aloneLogits, Arrays.copyOfRange(batch.logits(), 5 * v, 6 * v), "row 5 of 9 vs alone");
+  }
+
+  /**
+   * Several prompts read in one packed pass (longest first, lengths 9, 6, 6, 2, 1 into rows 2..6 of 8) leave each row
+   * with bitwise the state and logits of its prompt read alone: the logits after the pass, and after one more step.
+   */
+  @ParameterizedTest
+  @MethodSource("models")
+  void packedPromptsEqualEachPromptAlone(LanguageModelConfig c) {
+    LmStepper s = new LmStepper(model(c));
+    int v = c.vocabSize();
+    int[][] prompts = {{1, 6, 2, 8, 3, 3, 5, 7, 2}, {1, 4, 4, 2, 9, 5}, {1, 2, 3, 4, 5, 6}, {1, 7}, {1}};
+    LmStepper.Rows batch = s.newRows(8);
+    s.prompts(batch, 2, prompts);
+    int[] feed = new int[8];
+    float[] afterPass = batch.logits().clone();
+    for (int i = 0; i < prompts.length; i++) {
+      feed[2 + i] = 3 + i;
+    }
+    s.step(batch, feed, 2, prompts.length);
+    for (int i = 0; i < prompts.length; i++) {
+      LmStepper.Rows alone = s.newRows(1);
+      s.prompt(alone, 0, prompts[i]);
+      assertArrayEquals(Arrays.copyOf(alone.logits(), v), Arrays.copyOfRange(afterPass, (2 + i) * v, (3 + i) * v),
+          "prompt " + i + " after the pass");
+      s.step(alone, new int[] {3 + i}, 1);
+      assertArrayEquals(Arrays.copyOf(alone.logits(), v),
+          Arrays.copyOfRange(batch.logits(), (2 + i) * v, (3 + i) * v), "prompt " + i + " one step later");
+    }
+  }
+
+  @Test
+  void packedPromptsRefuseBadLayouts() {
+    LmStepper s = new LmStepper(model(new LanguageModelConfig("gru", 11, 5, 7, 1, 0, 0)));
+    LmStepper.Rows rows = s.newRows(3);
+    var unsorted = assertThrows(IllegalArgumentException.class, () -> s.prompts(rows, 0, new int[][] {{1}, {1, 2}}));
+    assertTrue(unsorted.getMessage().contains("longest first"), unsorted.getMessage());
+    var tooMany = assertThrows(IllegalArgumentException.class,
+        () -> s.prompts(rows, 2, new int[][] {{1, 2}, {1}}));
+    assertTrue(tooMany.getMessage().contains("do not fit buffers of 3 rows"), tooMany.getMessage());
+    var empty = assertThrows(IllegalArgumentException.class, () -> s.prompts(rows, 0, new int[][] {{1}, {}}));
+    assertTrue(empty.getMessage().contains("prompt 1 is empty"), empty.getMessage());
   }
 
   /**
