@@ -137,22 +137,25 @@ final class Generation {
   }
 
   /**
-   * How many tokens a streaming handler is woken for, with {@code activeRows} rows in the batch: one while the batch is
-   * small; under load, a quarter of the rows (at most {@link #MAX_TOKENS_PER_WAKE}). Each wake costs the decoding
-   * thread a signal and the handler a write, a flush and a system call or two; with 16 rows the step is about 0.25 ms,
-   * so four tokens per wake hold a stream's tokens back by at most about a millisecond (still one event per token, sent
-   * in one write) and spend a quarter of the CPU on it. A job's first token and every finish wake the handler at once.
+   * How many tokens a streaming handler is woken for, with {@code activeRows} rows in the batch: half the rows, at
+   * least {@link #MIN_TOKENS_PER_WAKE} and at most {@link #MAX_TOKENS_PER_WAKE}. Each wake costs the decoding thread a
+   * signal and the handler a write, a flush and a system call or two, on the same two cores the step needs: one wake
+   * per token made one client 1.4-1.7x slower than the step alone, and 16 clients about 30% slower (see
+   * BENCHMARKS.md). A stream's tokens are held back by at most that many steps: about 0.25 ms for one row, 2-3 ms
+   * for 16. Every token is still its own SSE event; a wake's events go out in one write. A job's first token and
+   * every finish wake the handler at once.
    */
   static int tokensPerWake(int activeRows) {
-    return Math.max(1, Math.min(MAX_TOKENS_PER_WAKE, activeRows / 4));
+    return Math.max(MIN_TOKENS_PER_WAKE, Math.min(MAX_TOKENS_PER_WAKE, activeRows / 2));
   }
 
+  static final int MIN_TOKENS_PER_WAKE = 4;
   static final int MAX_TOKENS_PER_WAKE = 8;
 
   /**
    * Hands the engine's events to the request's thread with no object per token: events are int pairs in a buffer the
-   * two threads swap, and the engine signals only a handler that is waiting, and under load only once
-   * {@link #tokensPerWake} tokens have gathered.
+   * two threads swap, and the engine signals only a handler that is waiting, once {@link #tokensPerWake} tokens
+   * have gathered (or at once for the first token and a finish).
    */
   private static final class Events implements Job.Listener {
     /** The second int of a pair: a token id ({@code >= 0}), or a finish reason as {@code -1 - ordinal}. */

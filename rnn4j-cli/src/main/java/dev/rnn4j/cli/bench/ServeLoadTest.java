@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run (niced on a shared machine): {@code nice -n 10 java --add-modules jdk.incubator.vector -XX:+UseParallelGC -cp
  * rnn4j-cli/target/rnn4j.jar dev.rnn4j.cli.bench.ServeLoadTest [levels, default 1,4,16,64] [requests per level, default
- * 32]}.
+ * 256]}. 256 requests make 16 clients send 16 requests each one after the other: with 32, a level lasted about 0.2 s
+ * and its clients' lockstep start and end weighed on the figure as much as the serving did.
  */
 public final class ServeLoadTest {
   static final int NEW_TOKENS = 200;
@@ -64,7 +65,7 @@ public final class ServeLoadTest {
   public static void main(String[] args) throws Exception {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
         : new int[] {1, 4, 16, 64};
-    int perLevel = args.length > 1 ? Integer.parseInt(args[1]) : 32; // requests per level (at least 2 per client)
+    int perLevel = args.length > 1 ? Integer.parseInt(args[1]) : 256; // requests per level (at least 2 per client)
     StringBuilder chars = new StringBuilder();
     for (char c = 32; c < 127; c++) {
       chars.append(c);
@@ -144,8 +145,10 @@ public final class ServeLoadTest {
           for (int n : levels) {
             int rounds = Math.max(2, perLevel / n);
             Map<Long, long[]> cpu0 = threadCpu();
+            Map<String, Double> m0 = engineMetrics(s);
             Level l = runLevel(s, mode, n, rounds, REFERENCES.get(mode));
             System.out.println("  CPU by thread group: " + cpuSince(cpu0, l.seconds()));
+            System.out.println("  engine: " + engineSince(m0, engineMetrics(s), l.seconds()));
             rows.add(new Level(mode, batching, n, l.requests(), l.seconds(), l.tokens(), l.ttftP50(), l.ttftP99(),
                 l.gapP50(), l.gapP99(), l.errors(), l.mismatches()));
             System.out.println(format(rows.get(rows.size() - 1), rows));
@@ -621,6 +624,33 @@ public final class ServeLoadTest {
       }
       return o.toString(StandardCharsets.UTF_8);
     }
+  }
+
+  /** The engine's step and batch-size sums and counts from the server's {@code /metrics}. */
+  static Map<String, Double> engineMetrics(Server s) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create(s.url() + "/metrics")).timeout(Duration.ofSeconds(30)).build();
+    String body = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+    Map<String, Double> m = new HashMap<>();
+    for (String line : body.split("\n")) {
+      for (String name : new String[] {"rnn4j_step_seconds_sum", "rnn4j_step_seconds_count", "rnn4j_batch_size_sum"}) {
+        if (line.startsWith(name + " ")) {
+          m.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
+   * What the decoding thread did during a level: steps, mean rows per step, mean step time, and the share of the level
+   * spent stepping (the rest went to reading prompts, emitting tokens, and waiting for work).
+   */
+  static String engineSince(Map<String, Double> a, Map<String, Double> b, double seconds) {
+    double steps = b.getOrDefault("rnn4j_step_seconds_count", 0.0) - a.getOrDefault("rnn4j_step_seconds_count", 0.0);
+    double stepSeconds = b.getOrDefault("rnn4j_step_seconds_sum", 0.0) - a.getOrDefault("rnn4j_step_seconds_sum", 0.0);
+    double rows = b.getOrDefault("rnn4j_batch_size_sum", 0.0) - a.getOrDefault("rnn4j_batch_size_sum", 0.0);
+    return String.format(Locale.ROOT, "%.0f steps, %.1f rows per step, %.3f ms per step, stepping %.0f%% of the level",
+        steps, rows / Math.max(1, steps), stepSeconds * 1000 / Math.max(1, steps), 100 * stepSeconds / seconds);
   }
 
   static Stream runOne(Server s, String body) throws Exception {
