@@ -97,29 +97,40 @@ public final class ServeLoadTest {
         wu.calls(), wu.seconds(), t[t.length / 2], benchStepMs);
 
     System.out.println("== the engine's decoding step alone (no HTTP): one step over B rows");
+    System.out.println("   (9 rounds, the row counts taken in turn; medians): the ceiling of what batching can give");
     dev.rnn4j.serve.engine.LmStepper stepper = new dev.rnn4j.serve.engine.LmStepper(model);
-    double stepB1 = 0;
-    for (int b : new int[] {1, 4, 16, 64}) {
-      dev.rnn4j.serve.engine.LmStepper.Rows rs = stepper.newRows(b);
-      int[] feed = new int[b];
-      for (int i = 0; i < 300; i++) {
-        stepper.step(rs, feed, b);
+    int[] sizes = {1, 4, 16, 64};
+    dev.rnn4j.serve.engine.LmStepper.Rows[] rs = new dev.rnn4j.serve.engine.LmStepper.Rows[sizes.length];
+    for (int i = 0; i < sizes.length; i++) {
+      rs[i] = stepper.newRows(sizes[i]);
+      for (int k = 0; k < 300; k++) {
+        stepper.step(rs[i], new int[sizes[i]], sizes[i]);
       }
-      double[] st = new double[9];
-      for (int k = 0; k < st.length; k++) {
+    }
+    double[][] st = new double[sizes.length][9];
+    for (int round = 0; round < 9; round++) {
+      for (int i = 0; i < sizes.length; i++) {
+        int b = sizes[i];
+        int[] feed = new int[b];
+        int reps = Math.max(20, 400 / b);
         long t0 = System.nanoTime();
-        for (int i = 0; i < 100; i++) {
-          stepper.step(rs, feed, b);
+        for (int k = 0; k < reps; k++) {
+          stepper.step(rs[i], feed, b);
         }
-        st[k] = (System.nanoTime() - t0) / 1e6 / 100;
+        st[i][round] = (System.nanoTime() - t0) / 1e6 / reps;
       }
-      Arrays.sort(st);
-      double ms = st[st.length / 2];
+    }
+    double stepB1 = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      int b = sizes[i];
+      Arrays.sort(st[i]);
+      double ms = st[i][st[i].length / 2];
       if (b == 1) {
         stepB1 = ms;
       }
-      System.out.printf(Locale.ROOT, "B=%d: %.3f ms per step, %.0f rows x steps per second, %.1fx B=1's (kernels %s)%n",
-          b, ms, b / ms * 1000, b / ms / (1 / stepB1), stepper.kernelName());
+      System.out.printf(Locale.ROOT, "B=%d: %.3f ms per step (%.3f-%.3f), %.0f rows x steps per second, %.1fx B=1's"
+          + " (kernels %s)%n", b, ms, st[i][0], st[i][st[i].length - 1], b / ms * 1000, b / ms / (1 / stepB1),
+          stepper.kernelName());
     }
 
     List<Level> rows = new ArrayList<>();
