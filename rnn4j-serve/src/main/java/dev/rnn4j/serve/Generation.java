@@ -139,18 +139,29 @@ final class Generation {
   /**
    * How many tokens a streaming handler is woken for, with {@code activeRows} rows in the batch: half the rows, at
    * least {@link #MIN_TOKENS_PER_WAKE} and at most {@link #MAX_TOKENS_PER_WAKE}. Each wake costs the decoding thread a
-   * signal and the handler a write, a flush and a system call or two, on the same two cores the step needs: one wake
-   * per token made one client 1.4-1.7x slower than the step alone, and 16 clients about 30% slower (see
-   * BENCHMARKS.md). A stream's tokens are held back by at most that many steps: about 0.25 ms for one row, 2-3 ms
-   * for 16. Every token is still its own SSE event; a wake's events go out in one write. A job's first token and
-   * every finish wake the handler at once.
+   * signal and the handler a write, a flush and a system call or two, on the same two cores the step needs: with one wake
+   * per token, one client took 1.4-1.7x the benchmark's decoding step per token, and 16 clients got about 30% fewer
+   * tokens per second (BENCHMARKS.md, run 6). A stream's tokens are held back by at most that many steps: about 0.25 ms for one row, 2 ms
+   * for 16. A token also does not wait for the next step when that would hold it back more than
+   * {@link #MAX_HOLD_NANOS} (judged by the last step's time): a large model's slow steps wake the handler at every
+   * token. Every token is still its own SSE event; a wake's events go out in one write. A job's first token and every
+   * finish wake the handler at once.
    */
   static int tokensPerWake(int activeRows) {
     return Math.max(MIN_TOKENS_PER_WAKE, Math.min(MAX_TOKENS_PER_WAKE, activeRows / 2));
   }
 
+  /**
+   * Whether a handler with {@code pending} tokens waiting (the oldest {@code heldNanos} old) is woken now rather than
+   * after the next step, which is expected to take {@code stepNanos}.
+   */
+  static boolean wakeFor(int pending, int activeRows, long heldNanos, long stepNanos) {
+    return pending >= tokensPerWake(activeRows) || heldNanos + stepNanos > MAX_HOLD_NANOS;
+  }
+
   static final int MIN_TOKENS_PER_WAKE = 4;
   static final int MAX_TOKENS_PER_WAKE = 8;
+  static final long MAX_HOLD_NANOS = 2_000_000;
 
   /**
    * Hands the engine's events to the request's thread with no object per token: events are int pairs in a buffer the
@@ -167,6 +178,7 @@ final class Generation {
     private int count; // ints in buf
     private boolean waiting;
     private boolean anyToken;
+    private long oldest; // when the oldest event not yet taken arrived
     private long queueNanos = -1;
 
     Events(Engine engine) {
@@ -201,7 +213,12 @@ final class Generation {
         }
         buf[count++] = a;
         buf[count++] = b;
-        if (waiting && (now || !anyToken || count / 2 >= tokensPerWake(engine.activeRows()))) {
+        long at = System.nanoTime();
+        if (count == 2) {
+          oldest = at;
+        }
+        if (waiting && (now || !anyToken
+            || wakeFor(count / 2, engine.activeRows(), at - oldest, engine.lastStepNanos()))) {
           arrived.signal();
         }
         anyToken = true;

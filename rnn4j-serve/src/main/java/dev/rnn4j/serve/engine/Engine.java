@@ -100,6 +100,7 @@ public final class Engine implements AutoCloseable {
   private boolean accepting = true;
   private boolean stop;
   private volatile int activeSnapshot;
+  private volatile long lastStepNanos;
   private final Thread thread;
 
   /**
@@ -139,6 +140,11 @@ public final class Engine implements AutoCloseable {
   /** Rows being decoded now. */
   public int activeRows() {
     return activeSnapshot;
+  }
+
+  /** How long the last decoding step took (all its rows), in nanoseconds; 0 before the first. */
+  public long lastStepNanos() {
+    return lastStepNanos;
   }
 
   /** Jobs waiting. */
@@ -355,7 +361,9 @@ public final class Engine implements AutoCloseable {
         stepper.step(rows, feed, r, 1);
       }
     }
-    observer.step(active, System.nanoTime() - t0);
+    long took = System.nanoTime() - t0;
+    lastStepNanos = took;
+    observer.step(active, took);
     for (int r = 0; r < active; r++) {
       try {
         advance(r);
