@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** When a streaming handler is woken: after a few tokens (more with more rows), or before a token would wait too long. */
+/**
+ * When a streaming handler is woken: after a few tokens (more with more rows), or before a token would wait too long.
+ */
 class StreamWakeTest {
   private static final long FAST_STEP = 60_000; // 0.06 ms, one row of the benchmark's model
 

@@ -19,8 +19,9 @@ import java.util.logging.Logger;
  * token, stop string, token limit, deadline, cancellation) leave, and queued jobs join: the prompts joining together
  * are read in one packed pass ({@link LmStepper#prompts}: one input product over all their tokens, the recurrence
  * batched over the prompts still running, logits only at each last position), each first token is chosen from those
- * logits, and the new rows step with the others from the next step on. A job with {@code numSamples} samples takes that many rows (its prompt is
- * read once and the state copied). Rows are kept dense, {@code [0, active)}: a leaving row's slot takes the last row.
+ * logits, and the new rows step with the others from the next step on. A job with {@code numSamples} samples takes
+ * that many rows (its prompt is read once and the state copied). Rows are kept dense, {@code [0, active)}: a leaving
+ * row's slot takes the last row.
  *
  * <p>Each row has its own generator (seeded per sample), and the stepper's products do not depend on which rows share
  * a step, so a seeded request gets the same tokens whatever else is being decoded.
@@ -268,8 +269,9 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Starts the jobs that left the queue: reads their prompts (batched: all in one packed pass, longest first; unbatched:
-   * one by one), gives each sample a row with a copy of its prompt's state, and chooses every row's first token.
+   * Starts the jobs that left the queue: reads their prompts (batched: all in one packed pass, longest first;
+   * unbatched: one by one), gives each sample a row with a copy of its prompt's state, and chooses every row's first
+   * token.
    */
   private void admit(List<Job> jobs) {
     if (jobs.isEmpty()) {

@@ -63,7 +63,8 @@ class EngineTest {
     return new Job(prompt, s, samples, System.nanoTime() + TimeUnit.SECONDS.toNanos(60), c);
   }
 
-  private static final int[][] PROMPTS = {{1, 5}, {1, 9, 4, 7, 7, 3, 2}, {1}, {1, 2, 3, 4}, {1, 8, 8, 8, 8, 8, 8, 8, 8}};
+  private static final int[][] PROMPTS = {
+      {1, 5}, {1, 9, 4, 7, 7, 3, 2}, {1}, {1, 2, 3, 4}, {1, 8, 8, 8, 8, 8, 8, 8, 8}};
   private static final int[] SAMPLES = {1, 3, 2, 1, 2};
 
   private static List<List<Integer>> run(Engine engine, int i) throws Exception {
