@@ -28,7 +28,14 @@ done
 if (( ${#clients[@]} > 0 )); then wait "${clients[@]}"; fi
 sleep "$settle"
 ticks() { sed 's/.*) //' "$1" | awk '{print $12 + $13}'; }
-per_thread() { local t; for t in /proc/"$pid"/task/*; do echo "${t##*/}|$(cat "$t/comm")|$(ticks "$t/stat")"; done; }
+# A thread may end between the listing and the read (Jetty retires idle pool threads): it is skipped.
+per_thread() {
+  local t c s
+  for t in /proc/"$pid"/task/*; do
+    c="$(cat "$t/comm" 2>/dev/null)" && s="$(ticks "$t/stat" 2>/dev/null)" && [ -n "$s" ] && echo "${t##*/}|$c|$s"
+  done
+  return 0
+}
 hz="$(getconf CLK_TCK)"
 t0="$(ticks /proc/$pid/stat)"; p0="$(per_thread)"; s0="$(date +%s.%N)"
 sleep "$window"
