@@ -139,12 +139,11 @@ final class Generation {
   /**
    * How many tokens a streaming handler is woken for, with {@code activeRows} rows in the batch: half the rows, at
    * least {@link #MIN_TOKENS_PER_WAKE} and at most {@link #MAX_TOKENS_PER_WAKE}. Each wake costs the decoding thread
-   * a signal and the handler a write, a flush and a system call or two, on the same two cores the step needs: with
-   * one wake per token, one client took 1.4-1.7x the benchmark's decoding step per token, and 16 clients got about
-   * 30% fewer tokens per second (BENCHMARKS.md, run 6). A stream's tokens are held back by at most that many steps:
-   * about 0.25 ms for one row, 2 ms for 16. A token also does not wait for the next step when that would hold it
-   * back more than {@link #MAX_HOLD_NANOS} (judged by the last step's time): a large model's slow steps wake the
-   * handler at every token. Every token is still its own SSE event; a wake's events go out in one write. A job's
+   * a signal and the handler a write, a flush and a system call or two, on the same cores the step needs
+   * (BENCHMARKS.md, `rnn4j serve` run 6, has what grouping gained). A stream's tokens are held back by at most that
+   * many steps, and a token does not wait for the next step when that would hold it back more than
+   * {@link #MAX_HOLD_NANOS} (judged by the last step's time): a large model's slow steps wake the handler at every
+   * token. Every token is still its own SSE event; a wake's events go out in one write. A job's
    * first token and every finish wake the handler at once.
    */
   static int tokensPerWake(int activeRows) {
