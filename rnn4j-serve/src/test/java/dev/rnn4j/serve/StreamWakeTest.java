@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * When a streaming handler is woken: after a few tokens (more with more rows), or before a token would wait too long.
  */
 class StreamWakeTest {
-  private static final long FAST_STEP = 60_000; // 0.06 ms, one row of the benchmark's model
+  private static final long FAST_STEP = Generation.MAX_HOLD_NANOS / 32; // far below the bound
 
   @Test
   void tokensPerWakeIsHalfTheRowsWithinBounds() {
@@ -25,16 +25,18 @@ class StreamWakeTest {
   void aFastStreamIsWokenEveryFewTokens() {
     assertFalse(Generation.wakeFor(3, 1, 3 * FAST_STEP, FAST_STEP));
     assertTrue(Generation.wakeFor(4, 1, 4 * FAST_STEP, FAST_STEP));
-    assertFalse(Generation.wakeFor(7, 16, 7 * 200_000, 200_000)); // 16 rows at 0.2 ms a step: 1.4 ms held
-    assertTrue(Generation.wakeFor(8, 16, 8 * 200_000, 200_000));
+    long step16 = Generation.MAX_HOLD_NANOS / 10; // eight such steps stay within the bound
+    assertFalse(Generation.wakeFor(7, 16, 7 * step16, step16));
+    assertTrue(Generation.wakeFor(8, 16, 8 * step16, step16));
   }
 
   @Test
   void noTokenWaitsForAStepThatWouldHoldItTooLong() {
-    // a large model: 5 ms steps, so even the first waiting token goes out at once
-    assertTrue(Generation.wakeFor(1, 1, 0, 5_000_000));
-    // 64 rows at 0.9 ms a step: the third token would be held past the bound if it waited for the next step
-    assertFalse(Generation.wakeFor(1, 64, 0, 900_000));
-    assertTrue(Generation.wakeFor(2, 64, 1_200_000, 900_000));
+    // steps longer than the bound (a large model's): even the first waiting token goes out at once
+    assertTrue(Generation.wakeFor(1, 1, 0, Generation.MAX_HOLD_NANOS + 1));
+    // steps of almost half the bound: one token may wait for the next step, a second one held that long may not
+    long step = Generation.MAX_HOLD_NANOS * 9 / 20;
+    assertFalse(Generation.wakeFor(1, 64, 0, step));
+    assertTrue(Generation.wakeFor(2, 64, step + step / 3, step));
   }
 }
