@@ -14,16 +14,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine's admission: jobs that join at the same step have their prompts read in one packed pass (different
- * lengths, several samples each) and still produce exactly the tokens they produce alone.
+ * lengths, several samples each), into the first rows of an idle engine or after the rows of a running batch, and
+ * still produce exactly the tokens they produce alone.
  */
 class EngineTest {
-  /** Collects a job's tokens per sample; {@link #hold} (when set) blocks the engine thread at the first token. */
+  /**
+   * Collects a job's tokens per sample; {@link #hold} (when set) blocks the engine thread at the first token, or with
+   * {@link #holdAtFinish} at the first finish.
+   */
   static final class Collector implements Job.Listener {
     final List<List<Integer>> tokens = new ArrayList<>();
     final FinishReason[] reasons;
     final CountDownLatch finished;
     CountDownLatch holding;
     CountDownLatch hold;
+    boolean holdAtFinish;
 
     Collector(int samples) {
       for (int i = 0; i < samples; i++) {
@@ -39,6 +44,12 @@ class EngineTest {
     @Override
     public void onToken(int index, int id) {
       tokens.get(index).add(id);
+      if (!holdAtFinish) {
+        holdHere();
+      }
+    }
+
+    private void holdHere() {
       if (hold != null) {
         CountDownLatch h = hold;
         hold = null;
@@ -55,6 +66,9 @@ class EngineTest {
     public void onFinish(int index, FinishReason reason, int count) {
       reasons[index] = reason;
       finished.countDown();
+      if (holdAtFinish) {
+        holdHere();
+      }
     }
   }
 
@@ -75,21 +89,43 @@ class EngineTest {
   }
 
   @Test
-  void jobsJoiningTogetherGetTheTokensTheyGetAlone() throws Exception {
+  void jobsJoiningABusyBatchGetTheTokensTheyGetAlone() throws Exception {
+    together(false);
+  }
+
+  @Test
+  void jobsJoiningAnIdleEngineTogetherGetTheTokensTheyGetAlone() throws Exception {
+    together(true);
+  }
+
+  /**
+   * Runs each job alone, then all of them queued while a blocker holds the engine thread: at the blocker's first token
+   * (they join its running batch, in the rows after it) or at its finish (they join an idle engine, from row 0).
+   */
+  private static void together(boolean idle) throws Exception {
     LanguageModel m = new LanguageModel(new LanguageModelConfig("lstm", 17, 8, 12, 2, 0, 0), new Generator(5));
     m.eval();
+    // Weights four times PyTorch's initial scale: the tokens then depend on every prompt token, so a prompt read
+    // wrongly (a token fed twice, in another order, or onto a stale state) changes them.
+    for (var p : m.namedParameters().values()) {
+      float[] d = p.data();
+      for (int i = 0; i < d.length; i++) {
+        d[i] *= 4;
+      }
+    }
     LmStepper stepper = new LmStepper(m);
     try (Engine engine = new Engine(stepper, id -> "?", 16, 16, true, Engine.Observer.NONE)) {
       List<List<List<Integer>>> alone = new ArrayList<>();
       for (int i = 0; i < PROMPTS.length; i++) {
         alone.add(run(engine, i));
       }
-      // A blocker holds the engine thread at its first token while the five jobs queue; they join at one step.
+      // A blocker holds the engine thread while the five jobs queue; they join at one step.
       Collector blocker = new Collector(1);
       blocker.hold = new CountDownLatch(1);
       blocker.holding = new CountDownLatch(1);
+      blocker.holdAtFinish = idle;
       CountDownLatch release = blocker.hold;
-      engine.submit(job(new int[] {1, 3}, false, 0, 1, 30, blocker));
+      engine.submit(job(new int[] {1, 3}, false, 0, 1, idle ? 1 : 30, blocker));
       assertTrue(blocker.holding.await(30, TimeUnit.SECONDS));
       List<Collector> together = new ArrayList<>();
       for (int i = PROMPTS.length - 1; i >= 0; i--) { // submitted in another order than their lengths
