@@ -140,7 +140,7 @@ final class Generation {
    * How many tokens a streaming handler is woken for, with {@code activeRows} rows in the batch: half the rows, at
    * least {@link #MIN_TOKENS_PER_WAKE} and at most {@link #MAX_TOKENS_PER_WAKE}. Each wake costs the decoding thread
    * a signal and the handler a write, a flush and a system call or two, on the same cores the step needs
-   * (BENCHMARKS.md, `rnn4j serve` run 6, has what grouping gained). A stream's tokens are held back by at most that
+   * (BENCHMARKS.md, `rnn4j serve` runs 6 and 7, have what grouping gained). A stream's tokens are held back by at most that
    * many steps, and a token does not wait for the next step when that would hold it back more than
    * {@link #MAX_HOLD_NANOS} (judged by the last step's time): a large model's slow steps wake the handler at every
    * token. Every token is still its own SSE event; a wake's events go out in one write. A job's
@@ -159,8 +159,14 @@ final class Generation {
   }
 
   static final int MIN_TOKENS_PER_WAKE = 4;
-  static final int MAX_TOKENS_PER_WAKE = 8;
-  static final long MAX_HOLD_NANOS = 2_000_000;
+  static final int MAX_TOKENS_PER_WAKE = 32;
+  /**
+   * The longest a token is held back: one frame of a 60 Hz display, finer than a reader watching the stream can see.
+   * The earlier bound of 2 ms cut a 64-row batch's groups, whose steps are slow, to a few tokens, and the wake-ups,
+   * writes and client reads of so many small groups took the CPU the steps needed (BENCHMARKS.md, `rnn4j serve` run
+   * 7, has the gain).
+   */
+  static final long MAX_HOLD_NANOS = 16_000_000;
 
   /**
    * Hands the engine's events to the request's thread with no object per token: events are int pairs in a buffer the

@@ -18,7 +18,8 @@ class StreamWakeTest {
     assertEquals(4, Generation.tokensPerWake(9));
     assertEquals(6, Generation.tokensPerWake(12));
     assertEquals(8, Generation.tokensPerWake(16));
-    assertEquals(8, Generation.tokensPerWake(64));
+    assertEquals(32, Generation.tokensPerWake(64));
+    assertEquals(32, Generation.tokensPerWake(256));
   }
 
   @Test

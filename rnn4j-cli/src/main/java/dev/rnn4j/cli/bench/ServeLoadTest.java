@@ -133,6 +133,23 @@ public final class ServeLoadTest {
           stepper.kernelName());
     }
 
+    System.out.println("== the CPU a token's arithmetic needs: the step on one thread, and this machine's FMA peak");
+    double[] stepUsPerRow = oneThreadStepMicros(model, sizes);
+    for (int i = 0; i < sizes.length; i++) {
+      System.out.printf(Locale.ROOT, "B=%d on one thread: %.2f us of CPU per row (median of 9 rounds)%n", sizes[i],
+          stepUsPerRow[i]);
+    }
+    double peak1 = fmaPeakGflops(1);
+    double peak2 = fmaPeakGflops(2);
+    // Per row and step: the GRU's W_hh (3H x H) and the decoder (V x H); the layer-0 input product is a table lookup
+    double flopsPerRow = 2.0 * ((double) 3 * cfg.hiddenSize() * cfg.hiddenSize() + (double) cfg.vocabSize()
+        * cfg.hiddenSize());
+    double peakUsPerRow = flopsPerRow / (peak1 * 1e3);
+    System.out.printf(Locale.ROOT, "FMA peak (Vector API, 12 independent chains): %.0f GFLOP/s on one thread, %.0f on"
+        + " two; a row's %.2f MFLOP take %.2f us of one core at that peak%n", peak1, peak2, flopsPerRow / 1e6,
+        peakUsPerRow);
+
+    Map<String, double[]> cpuPerToken = new HashMap<>(); // level key -> us of CPU per token, by thread group
     List<Level> rows = new ArrayList<>();
     for (boolean batching : new boolean[] {true, false}) {
       ServeConfig sc = ServeConfig.defaults().withPort(0).withRows(64, 256).withBatching(batching)
@@ -158,7 +175,15 @@ public final class ServeLoadTest {
             Map<Long, long[]> cpu0 = threadCpu();
             Map<String, Double> m0 = engineMetrics(s);
             Level l = runLevel(s, mode, n, rounds, REFERENCES.get(mode));
-            System.out.println("  CPU by thread group: " + cpuSince(cpu0, l.seconds()));
+            double[] cpuNs = cpuSince(cpu0);
+            System.out.println("  CPU by thread group: " + describeCpu(cpuNs, l.seconds()));
+            double[] perToken = new double[cpuNs.length];
+            for (int g = 0; g < cpuNs.length; g++) {
+              perToken[g] = cpuNs[g] / 1e3 / l.tokens();
+            }
+            cpuPerToken.put(key(mode, batching, n), perToken);
+            System.out.printf(Locale.ROOT, "  CPU per token: decoder %.1f us, server http %.1f us, load-test clients"
+                + " %.1f us, other %.1f us%n", perToken[0], perToken[1], perToken[2], perToken[3]);
             System.out.println("  engine: " + engineSince(m0, engineMetrics(s), l.seconds()));
             rows.add(new Level(mode, batching, n, l.requests(), l.seconds(), l.tokens(), l.ttftP50(), l.ttftP99(),
                 l.gapP50(), l.gapP99(), l.errors(), l.mismatches()));
@@ -203,6 +228,14 @@ public final class ServeLoadTest {
         System.out.printf(Locale.ROOT, "%s: 64 clients %.1fx one client (target >= 8x), %d errors, %d mismatches%n",
             mode, b64.tokensPerSecond() / one.tokensPerSecond(), b64.errors(), b64.mismatches());
       }
+      for (int[] target : new int[][] {{16, 5}, {64, 8}}) {
+        Level b = find(rows, mode, true, target[0]);
+        int i = Arrays.binarySearch(sizes, target[0]);
+        if (one != null && b != null && i >= 0) {
+          budget(mode, target[0], target[1], one.tokensPerSecond(), cpuPerToken.get(key(mode, true, target[0])),
+              stepUsPerRow[i], peakUsPerRow);
+        }
+      }
     }
     System.exit(0);
   }
@@ -240,13 +273,18 @@ public final class ServeLoadTest {
     return 3;
   }
 
-  /** CPU each thread group used since {@code before} (to the end of the last level), in cores over the level. */
-  static String cpuSince(Map<Long, long[]> before, double seconds) {
+  /** CPU nanoseconds each thread group used since {@code before} (to the end of the last level). */
+  static double[] cpuSince(Map<Long, long[]> before) {
     double[] ns = new double[GROUPS.length];
     for (Map.Entry<Long, long[]> e : LAST_CLIENT_CPU.entrySet()) {
       long[] b = before.get(e.getKey());
       ns[(int) e.getValue()[1]] += e.getValue()[0] - (b == null ? 0 : b[0]);
     }
+    return ns;
+  }
+
+  /** {@code ns} by thread group as cores over a level of {@code seconds}. */
+  static String describeCpu(double[] ns, double seconds) {
     StringBuilder sb = new StringBuilder();
     double total = 0;
     for (int g = 0; g < GROUPS.length; g++) {
@@ -254,6 +292,173 @@ public final class ServeLoadTest {
       sb.append(String.format(Locale.ROOT, "%s %.2f, ", GROUPS[g], ns[g] / 1e9 / seconds));
     }
     return sb.append(String.format(Locale.ROOT, "total %.2f cores", total / 1e9 / seconds)).toString();
+  }
+
+  static String key(String mode, boolean batching, int n) {
+    return mode + (batching ? " batched " : " unbatched ") + n;
+  }
+
+  /**
+   * The CPU budget of a throughput target on this machine: {@code times} x one client's tokens/s leaves {@code cores /
+   * tokens/s} of CPU per token for everything. Printed against what a token cost at that level: the step's arithmetic
+   * at the FMA peak (no code does better), the step as it runs on one thread (no split-over-threads overhead), and
+   * the load-test clients' and the server's HTTP threads' CPU per token as measured. When even the FMA peak plus the
+   * clients alone exceed the budget, no server code can meet the target here.
+   */
+  static void budget(String mode, int clients, int times, double oneClient, double[] usPerToken, double stepUs,
+      double peakUs) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    double need = times * oneClient;
+    double budgetUs = cores * 1e6 / need;
+    double clientsUs = usPerToken[2];
+    double httpUs = usPerToken[1];
+    System.out.printf(Locale.ROOT, "%s: CPU budget at %d clients: %dx one client = %.0f tokens/s leaves %.1f us of CPU"
+        + " per token on %d cores; the step at the FMA peak needs %.1f us (as it runs, on one thread: %.1f us), the"
+        + " load-test clients used %.1f us and the server's HTTP threads %.1f us per token%n", mode, clients, times, need,
+        budgetUs, cores, peakUs, stepUs, clientsUs, httpUs);
+    double floor = peakUs + clientsUs;
+    double asRuns = stepUs + clientsUs + httpUs;
+    System.out.printf(Locale.ROOT, "%s:   at most %.1fx one client with the step at FMA peak and HTTP free (%.1f us per"
+        + " token), %.1fx with the step as it runs and HTTP as measured (%.1f us)%s%n", mode,
+        cores * 1e6 / floor / oneClient, floor, cores * 1e6 / asRuns / oneClient, asRuns,
+        floor > budgetUs ? ": out of reach on this machine" : "");
+  }
+
+  /** Microseconds of one thread per row of an engine step at each of {@code sizes} rows, from 9 rounds' medians. */
+  static double[] oneThreadStepMicros(LanguageModel model, int[] sizes) {
+    dev.rnn4j.serve.engine.LmStepper one;
+    try (dev.rnn4j.util.ThreadTeam team = new dev.rnn4j.util.ThreadTeam(1);
+        dev.rnn4j.util.ThreadTeam.Scope scope = team.use()) {
+      one = new dev.rnn4j.serve.engine.LmStepper(model); // takes the team it is built in: this one-thread team
+    }
+    double[][] t = new double[sizes.length][9];
+    dev.rnn4j.serve.engine.LmStepper.Rows[] rs = new dev.rnn4j.serve.engine.LmStepper.Rows[sizes.length];
+    for (int i = 0; i < sizes.length; i++) {
+      rs[i] = one.newRows(sizes[i]);
+      for (int k = 0; k < 300; k++) {
+        one.step(rs[i], new int[sizes[i]], sizes[i]);
+      }
+    }
+    for (int round = 0; round < 9; round++) {
+      for (int i = 0; i < sizes.length; i++) {
+        int b = sizes[i];
+        int[] feed = new int[b];
+        int reps = Math.max(20, 400 / b);
+        long t0 = System.nanoTime();
+        for (int k = 0; k < reps; k++) {
+          one.step(rs[i], feed, b);
+        }
+        t[i][round] = (System.nanoTime() - t0) / 1e3 / reps / b;
+      }
+    }
+    double[] med = new double[sizes.length];
+    for (int i = 0; i < sizes.length; i++) {
+      Arrays.sort(t[i]);
+      med[i] = t[i][4];
+    }
+    return med;
+  }
+
+  /**
+   * Fused multiply-adds per second on {@code threads} threads at once (GFLOP/s, two per FMA), best of three 0.3 s runs:
+   * twelve independent chains of vector FMAs per thread, enough to keep the FMA units busy through their latency.
+   */
+  static double fmaPeakGflops(int threads) throws InterruptedException {
+    for (int i = 0; i < 20; i++) { // fmaBlock compiled by C2 before it is timed
+      fmaChains(System.nanoTime() + 10_000_000);
+    }
+    double best = 0;
+    for (int run = 0; run < 3; run++) {
+      long[] iterations = new long[threads];
+      Thread[] ts = new Thread[threads];
+      long t0 = System.nanoTime();
+      for (int i = 0; i < threads; i++) {
+        int id = i;
+        ts[i] = new Thread(() -> iterations[id] = fmaChains(t0 + 300_000_000L));
+        ts[i].start();
+      }
+      for (Thread t : ts) {
+        t.join();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long total = 0;
+      for (long n : iterations) {
+        total += n;
+      }
+      best = Math.max(best, total * 12.0 * dev.rnn4j.tensor.kernel.Species.FLOAT.length() * 2 / seconds / 1e9);
+    }
+    return best;
+  }
+
+  static volatile float sink;
+
+  /** Runs {@link #fmaBlock} until {@code until}; returns the iterations done (each twelve vector FMAs). */
+  static long fmaChains(long until) {
+    int lanes = dev.rnn4j.tensor.kernel.Species.FLOAT.length();
+    float[] state = new float[12 * lanes];
+    java.util.Arrays.fill(state, 1f);
+    long n = 0;
+    do {
+      fmaBlock(state);
+      n += FMA_BLOCK;
+    } while (System.nanoTime() < until);
+    float s = 0;
+    for (float v : state) {
+      s += v;
+    }
+    sink = s;
+    return n;
+  }
+
+  static final int FMA_BLOCK = 4096;
+
+  /**
+   * Twelve independent chains of {@link #FMA_BLOCK} vector FMAs each, their values in and out through {@code state}:
+   * a method called many times, so that C2 compiles it whole (vectors live across an on-stack replacement are boxed).
+   */
+  static void fmaBlock(float[] state) {
+    var f = dev.rnn4j.tensor.kernel.Species.FLOAT;
+    int l = f.length();
+    var x = jdk.incubator.vector.FloatVector.broadcast(f, 0.999999f);
+    var y = jdk.incubator.vector.FloatVector.broadcast(f, 1e-7f);
+    var a0 = jdk.incubator.vector.FloatVector.fromArray(f, state, 0);
+    var a1 = jdk.incubator.vector.FloatVector.fromArray(f, state, l);
+    var a2 = jdk.incubator.vector.FloatVector.fromArray(f, state, 2 * l);
+    var a3 = jdk.incubator.vector.FloatVector.fromArray(f, state, 3 * l);
+    var a4 = jdk.incubator.vector.FloatVector.fromArray(f, state, 4 * l);
+    var a5 = jdk.incubator.vector.FloatVector.fromArray(f, state, 5 * l);
+    var a6 = jdk.incubator.vector.FloatVector.fromArray(f, state, 6 * l);
+    var a7 = jdk.incubator.vector.FloatVector.fromArray(f, state, 7 * l);
+    var a8 = jdk.incubator.vector.FloatVector.fromArray(f, state, 8 * l);
+    var a9 = jdk.incubator.vector.FloatVector.fromArray(f, state, 9 * l);
+    var a10 = jdk.incubator.vector.FloatVector.fromArray(f, state, 10 * l);
+    var a11 = jdk.incubator.vector.FloatVector.fromArray(f, state, 11 * l);
+    for (int i = 0; i < FMA_BLOCK; i++) {
+      a0 = a0.fma(x, y);
+      a1 = a1.fma(x, y);
+      a2 = a2.fma(x, y);
+      a3 = a3.fma(x, y);
+      a4 = a4.fma(x, y);
+      a5 = a5.fma(x, y);
+      a6 = a6.fma(x, y);
+      a7 = a7.fma(x, y);
+      a8 = a8.fma(x, y);
+      a9 = a9.fma(x, y);
+      a10 = a10.fma(x, y);
+      a11 = a11.fma(x, y);
+    }
+    a0.intoArray(state, 0);
+    a1.intoArray(state, l);
+    a2.intoArray(state, 2 * l);
+    a3.intoArray(state, 3 * l);
+    a4.intoArray(state, 4 * l);
+    a5.intoArray(state, 5 * l);
+    a6.intoArray(state, 6 * l);
+    a7.intoArray(state, 7 * l);
+    a8.intoArray(state, 8 * l);
+    a9.intoArray(state, 9 * l);
+    a10.intoArray(state, 10 * l);
+    a11.intoArray(state, 11 * l);
   }
 
   static Level find(List<Level> rows, String mode, boolean batching, int n) {
