@@ -100,30 +100,10 @@ public final class ServeLoadTest {
     System.out.println("   (9 rounds, the row counts taken in turn; medians): the ceiling of what batching can give");
     dev.rnn4j.serve.engine.LmStepper stepper = new dev.rnn4j.serve.engine.LmStepper(model);
     int[] sizes = {1, 4, 16, 64};
-    dev.rnn4j.serve.engine.LmStepper.Rows[] rs = new dev.rnn4j.serve.engine.LmStepper.Rows[sizes.length];
-    for (int i = 0; i < sizes.length; i++) {
-      rs[i] = stepper.newRows(sizes[i]);
-      for (int k = 0; k < 300; k++) {
-        stepper.step(rs[i], new int[sizes[i]], sizes[i]);
-      }
-    }
-    double[][] st = new double[sizes.length][9];
-    for (int round = 0; round < 9; round++) {
-      for (int i = 0; i < sizes.length; i++) {
-        int b = sizes[i];
-        int[] feed = new int[b];
-        int reps = Math.max(20, 400 / b);
-        long t0 = System.nanoTime();
-        for (int k = 0; k < reps; k++) {
-          stepper.step(rs[i], feed, b);
-        }
-        st[i][round] = (System.nanoTime() - t0) / 1e6 / reps;
-      }
-    }
+    double[][] st = stepMillis(stepper, sizes);
     double stepB1 = 0;
     for (int i = 0; i < sizes.length; i++) {
       int b = sizes[i];
-      Arrays.sort(st[i]);
       double ms = st[i][st[i].length / 2];
       if (b == 1) {
         stepB1 = ms;
@@ -324,21 +304,19 @@ public final class ServeLoadTest {
         floor > budgetUs ? ": out of reach on this machine" : "");
   }
 
-  /** Microseconds of one thread per row of an engine step at each of {@code sizes} rows, from 9 rounds' medians. */
-  static double[] oneThreadStepMicros(LanguageModel model, int[] sizes) {
-    dev.rnn4j.serve.engine.LmStepper one;
-    try (dev.rnn4j.util.ThreadTeam team = new dev.rnn4j.util.ThreadTeam(1);
-        dev.rnn4j.util.ThreadTeam.Scope scope = team.use()) {
-      one = new dev.rnn4j.serve.engine.LmStepper(model); // takes the team it is built in: this one-thread team
-    }
-    double[][] t = new double[sizes.length][9];
+  /**
+   * Milliseconds per step of {@code stepper} at each of {@code sizes} rows: after a warm-up, 9 rounds that take the row
+   * counts in turn (so a slow spell of a shared machine touches them all alike); each row count's 9 times sorted.
+   */
+  static double[][] stepMillis(dev.rnn4j.serve.engine.LmStepper stepper, int[] sizes) {
     dev.rnn4j.serve.engine.LmStepper.Rows[] rs = new dev.rnn4j.serve.engine.LmStepper.Rows[sizes.length];
     for (int i = 0; i < sizes.length; i++) {
-      rs[i] = one.newRows(sizes[i]);
+      rs[i] = stepper.newRows(sizes[i]);
       for (int k = 0; k < 300; k++) {
-        one.step(rs[i], new int[sizes[i]], sizes[i]);
+        stepper.step(rs[i], new int[sizes[i]], sizes[i]);
       }
     }
+    double[][] st = new double[sizes.length][9];
     for (int round = 0; round < 9; round++) {
       for (int i = 0; i < sizes.length; i++) {
         int b = sizes[i];
@@ -346,15 +324,28 @@ public final class ServeLoadTest {
         int reps = Math.max(20, 400 / b);
         long t0 = System.nanoTime();
         for (int k = 0; k < reps; k++) {
-          one.step(rs[i], feed, b);
+          stepper.step(rs[i], feed, b);
         }
-        t[i][round] = (System.nanoTime() - t0) / 1e3 / reps / b;
+        st[i][round] = (System.nanoTime() - t0) / 1e6 / reps;
       }
     }
+    for (double[] times : st) {
+      Arrays.sort(times);
+    }
+    return st;
+  }
+
+  /** Microseconds of one thread per row of an engine step at each of {@code sizes} rows (medians of 9 rounds). */
+  static double[] oneThreadStepMicros(LanguageModel model, int[] sizes) {
+    dev.rnn4j.serve.engine.LmStepper one;
+    try (dev.rnn4j.util.ThreadTeam team = new dev.rnn4j.util.ThreadTeam(1);
+        dev.rnn4j.util.ThreadTeam.Scope scope = team.use()) {
+      one = new dev.rnn4j.serve.engine.LmStepper(model); // takes the team it is built in: this one-thread team
+    }
+    double[][] st = stepMillis(one, sizes);
     double[] med = new double[sizes.length];
     for (int i = 0; i < sizes.length; i++) {
-      Arrays.sort(t[i]);
-      med[i] = t[i][4];
+      med[i] = st[i][st[i].length / 2] * 1e3 / sizes[i];
     }
     return med;
   }
