@@ -162,9 +162,9 @@ final class Generation {
   static final int MAX_TOKENS_PER_WAKE = 32;
   /**
    * The longest a token is held back: one frame of a 60 Hz display, finer than a reader watching the stream can see.
-   * The earlier bound of 2 ms cut a 64-row batch's groups, whose steps are slow, to a few tokens, and the wake-ups,
-   * writes and client reads of so many small groups took the CPU the steps needed (BENCHMARKS.md, `rnn4j serve` run
-   * 7, has the gain).
+   * A bound of only a few steps' time cut a large batch's groups, whose steps are slow, to a few tokens, and the
+   * wake-ups, writes and client reads of so many small groups took the CPU the steps needed (BENCHMARKS.md, `rnn4j
+   * serve` run 7, has the before and after).
    */
   static final long MAX_HOLD_NANOS = 16_000_000;
 
